@@ -1,0 +1,216 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/loopdesk/loopdesk/auth"
+)
+
+// Config is the whole configuration: one YAML file, every key documented in
+// configs/loopdesk.example.yaml, each one also settable from the environment
+// as LOOPDESK_ + the key upper-cased with "." → "_".
+type Config struct {
+	Server   ServerConfig   `yaml:"server"`
+	Data     DataConfig     `yaml:"data"`
+	Auth     AuthConfig     `yaml:"auth"`
+	Log      LogConfig      `yaml:"log"`
+	Channels ChannelsConfig `yaml:"channels"`
+	NLU      NLUConfig      `yaml:"nlu"`
+	Tickets  TicketsConfig  `yaml:"tickets"`
+	Delivery DeliveryConfig `yaml:"delivery"`
+}
+
+type ServerConfig struct {
+	Addr            string        `yaml:"addr"`
+	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+type DataConfig struct {
+	Dir string `yaml:"dir"`
+}
+
+type AuthConfig struct {
+	AdminToken string       `yaml:"admin_token"`
+	Tokens     []auth.Token `yaml:"tokens"`
+}
+
+type LogConfig struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+type ChannelsConfig struct {
+	API APIChannelConfig `yaml:"api"`
+}
+
+type APIChannelConfig struct {
+	Token          string `yaml:"token"`
+	CallbackURL    string `yaml:"callback_url"`
+	CallbackSecret string `yaml:"callback_secret"`
+}
+
+type NLUConfig struct {
+	Extractor string        `yaml:"extractor"`
+	RulesDir  string        `yaml:"rules_dir"`
+	Timeout   time.Duration `yaml:"timeout"`
+}
+
+type TicketsConfig struct {
+	TemplatesDir string `yaml:"templates_dir"`
+	Workers      int    `yaml:"workers"`
+}
+
+type DeliveryConfig struct {
+	MaxAttempts int           `yaml:"max_attempts"`
+	Backoff     time.Duration `yaml:"backoff"`
+	MaxBackoff  time.Duration `yaml:"max_backoff"`
+	Concurrency int           `yaml:"concurrency"`
+	Timeout     time.Duration `yaml:"timeout"`
+}
+
+// defaultConfig is the embedded default: `loopdesk serve` with no file.
+// configs/loopdesk.example.yaml shows the same values (a test holds them equal).
+func defaultConfig() Config {
+	return Config{
+		Server:   ServerConfig{Addr: "127.0.0.1:8080", MaxBodyBytes: 1 << 20, ShutdownTimeout: 30 * time.Second},
+		Data:     DataConfig{Dir: "./data"},
+		Log:      LogConfig{Level: "info", Format: "json"},
+		NLU:      NLUConfig{Extractor: "rules", Timeout: 10 * time.Second},
+		Tickets:  TicketsConfig{Workers: 16},
+		Delivery: DeliveryConfig{MaxAttempts: 10, Backoff: time.Second, MaxBackoff: 10 * time.Minute, Concurrency: 64, Timeout: 30 * time.Second},
+	}
+}
+
+// loadConfig reads the defaults, then the file (if any), then the
+// environment, each overriding the one before.
+func loadConfig(path string, environ []string) (Config, error) {
+	cfg := defaultConfig()
+	if path != "" {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return Config{}, fmt.Errorf("read config: %w", err)
+		}
+		if err := decodeYAML(src, &cfg); err != nil {
+			return Config{}, fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if err := applyEnv(&cfg, environ); err != nil {
+		return Config{}, err
+	}
+	return cfg, cfg.validate()
+}
+
+// decodeYAML decodes src into cfg; a key that Config does not have is an
+// error, so a misspelt key does not go unnoticed.
+func decodeYAML(src []byte, cfg *Config) error {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	dec.KnownFields(true)
+	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.Server.Addr == "":
+		return errors.New("config: server.addr is empty")
+	case c.Data.Dir == "":
+		return errors.New("config: data.dir is empty")
+	case c.Server.MaxBodyBytes <= 0:
+		return errors.New("config: server.max_body_bytes must be positive")
+	case c.NLU.Extractor != "rules":
+		return fmt.Errorf("config: nlu.extractor %q is not available in this build (rules)", c.NLU.Extractor)
+	case c.Log.Format != "json" && c.Log.Format != "text":
+		return fmt.Errorf("config: log.format %q must be json or text", c.Log.Format)
+	}
+	return nil
+}
+
+// configKey is one leaf of Config: its dotted key and where it lives.
+type configKey struct {
+	key   string
+	value reflect.Value
+}
+
+// configKeys lists the scalar keys of the struct v points at, in order.
+// Lists (auth.tokens) have no environment form.
+func configKeys(v reflect.Value, prefix string) []configKey {
+	var out []configKey
+	t := v.Type()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		key := prefix + name
+		switch f := v.Field(i); f.Kind() {
+		case reflect.Struct:
+			out = append(out, configKeys(f, key+".")...)
+		case reflect.Slice:
+		default:
+			out = append(out, configKey{key, f})
+		}
+	}
+	return out
+}
+
+// envName is the environment variable of a config key.
+func envName(key string) string {
+	return "LOOPDESK_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
+}
+
+func applyEnv(cfg *Config, environ []string) error {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	for _, k := range configKeys(reflect.ValueOf(cfg).Elem(), "") {
+		s, ok := env[envName(k.key)]
+		if !ok {
+			continue
+		}
+		if err := setValue(k.value, s); err != nil {
+			return fmt.Errorf("config: %s: %w", envName(k.key), err)
+		}
+	}
+	return nil
+}
+
+func setValue(v reflect.Value, s string) error {
+	switch {
+	case v.Type() == reflect.TypeFor[time.Duration]():
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		v.SetInt(int64(d))
+	case v.Kind() == reflect.String:
+		v.SetString(s)
+	case v.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			return err
+		}
+		v.SetBool(b)
+	case v.CanInt():
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return err
+		}
+		v.SetInt(n)
+	default:
+		return fmt.Errorf("cannot be set from the environment")
+	}
+	return nil
+}

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/loopdesk/loopdesk/configs"
+)
+
+// The example config documents the embedded default: the same values.
+func TestExampleConfigIsTheDefault(t *testing.T) {
+	src, err := configs.FS.ReadFile(configs.Example)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Config
+	if err := decodeYAML(src, &got); err != nil {
+		t.Fatalf("example config: %v", err)
+	}
+	if len(got.Auth.Tokens) == 0 {
+		got.Auth.Tokens = nil
+	}
+	if want := defaultConfig(); !reflect.DeepEqual(got, want) {
+		t.Errorf("example config differs from the default:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// Every key of Config appears in the example, and nothing else does.
+func TestExampleConfigDocumentsEveryKey(t *testing.T) {
+	src, _ := configs.FS.ReadFile(configs.Example)
+	var root yaml.Node
+	if err := yaml.Unmarshal(src, &root); err != nil {
+		t.Fatal(err)
+	}
+	var documented []string
+	var walk func(n *yaml.Node, prefix string)
+	walk = func(n *yaml.Node, prefix string) {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key, val := prefix+n.Content[i].Value, n.Content[i+1]
+			if val.Kind == yaml.MappingNode {
+				walk(val, key+".")
+			} else {
+				documented = append(documented, key)
+			}
+		}
+	}
+	walk(root.Content[0], "")
+	var cfg Config
+	want := []string{"auth.tokens"}
+	for _, k := range configKeys(reflect.ValueOf(&cfg).Elem(), "") {
+		want = append(want, k.key)
+	}
+	slices.Sort(documented)
+	slices.Sort(want)
+	if !slices.Equal(documented, want) {
+		t.Errorf("documented keys\n %v\nConfig keys\n %v", documented, want)
+	}
+}
+
+func TestLoadConfigLayers(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.yaml")
+	os.WriteFile(path, []byte("server:\n  addr: 127.0.0.1:9000\ndelivery:\n  backoff: 5s\nchannels:\n  api:\n    token: from-file\n"), 0o600)
+	cfg, err := loadConfig(path, []string{
+		"LOOPDESK_CHANNELS_API_TOKEN=from-env",
+		"LOOPDESK_DELIVERY_MAX_ATTEMPTS=3",
+		"LOOPDESK_DELIVERY_MAX_BACKOFF=1m",
+		"LOOPDESK_SERVER_MAX_BODY_BYTES=2048",
+		"UNRELATED=1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.Addr != "127.0.0.1:9000" || cfg.Delivery.Backoff != 5*time.Second {
+		t.Errorf("file values not applied: %+v", cfg)
+	}
+	if cfg.Channels.API.Token != "from-env" || cfg.Delivery.MaxAttempts != 3 ||
+		cfg.Delivery.MaxBackoff != time.Minute || cfg.Server.MaxBodyBytes != 2048 {
+		t.Errorf("environment values not applied: %+v", cfg)
+	}
+	if cfg.Data.Dir != "./data" {
+		t.Errorf("default lost: data.dir = %q", cfg.Data.Dir)
+	}
+}
+
+func TestLoadConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	for name, c := range map[string]struct {
+		file string
+		env  []string
+		want string
+	}{
+		"misspelt key":   {"server:\n  adr: x\n", nil, "adr"},
+		"bad duration":   {"", []string{"LOOPDESK_DELIVERY_BACKOFF=soon"}, "LOOPDESK_DELIVERY_BACKOFF"},
+		"bad number":     {"", []string{"LOOPDESK_TICKETS_WORKERS=many"}, "LOOPDESK_TICKETS_WORKERS"},
+		"bad extractor":  {"nlu:\n  extractor: magic\n", nil, "magic"},
+		"empty data dir": {"", []string{"LOOPDESK_DATA_DIR="}, "data.dir"},
+	} {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".yaml")
+		os.WriteFile(path, []byte(c.file), 0o600)
+		_, err := loadConfig(path, c.env)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want it to name %q", name, err, c.want)
+		}
+	}
+}
+
+func TestEnvName(t *testing.T) {
+	if got := envName("channels.slack.signing_secret"); got != "LOOPDESK_CHANNELS_SLACK_SIGNING_SECRET" {
+		t.Errorf("envName = %s", got)
+	}
+}

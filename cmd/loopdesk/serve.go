@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/loopdesk/loopdesk/agentapi"
+	"github.com/loopdesk/loopdesk/channels/api"
+	"github.com/loopdesk/loopdesk/configs"
+	"github.com/loopdesk/loopdesk/internal/httpjson"
+	"github.com/loopdesk/loopdesk/nlu/rules"
+	"github.com/loopdesk/loopdesk/redact"
+	"github.com/loopdesk/loopdesk/ticketcore"
+	"github.com/loopdesk/loopdesk/ticketcore/boltstore"
+)
+
+// serve runs the gateway until ctx ends, then stops taking requests,
+// finishes the work in hand and returns nil.
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	cfgPath := fs.String("config", "", "YAML config file (default: the embedded default)")
+	addr := fs.String("addr", "", "listen address, overrides server.addr")
+	dataDir := fs.String("data", "", "data directory, overrides data.dir")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath, os.Environ())
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		cfg.Server.Addr = *addr
+	}
+	if *dataDir != "" {
+		cfg.Data.Dir = *dataDir
+	}
+	log, err := newLogger(cfg.Log, stderr)
+	if err != nil {
+		return err
+	}
+	g, err := build(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer g.close()
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	printBanner(stdout, cfg, ln.Addr().String(), g.secrets)
+	log.Info("serving", "addr", ln.Addr().String(), "data", g.dataPath, "version", version())
+	return g.run(ctx, ln, cfg.Server.ShutdownTimeout)
+}
+
+// gateway is everything serve wired together.
+type gateway struct {
+	store    *boltstore.Store
+	service  *ticketcore.Service
+	handler  http.Handler
+	log      *slog.Logger
+	dataPath string
+	secrets  firstStart
+}
+
+// build opens the store and wires the service, the channels and the HTTP
+// routes, by hand and in order.
+func build(cfg Config, log *slog.Logger) (*gateway, error) {
+	g := &gateway{log: log, dataPath: filepath.Join(cfg.Data.Dir, "loopdesk.db")}
+	store, err := boltstore.Open(boltstore.Config{Path: g.dataPath, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	g.store = store
+	if err := g.wire(cfg); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return g, nil
+}
+
+func (g *gateway) wire(cfg Config) error {
+	creds, err := loadCredentials(context.Background(), g.store, cfg)
+	if err != nil {
+		return err
+	}
+	g.secrets = creds.firstStart
+	extractor, err := newExtractor(cfg.NLU)
+	if err != nil {
+		return err
+	}
+	templates, err := ticketcore.ParseTemplates(configFS(cfg.Tickets.TemplatesDir, "templates"))
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	svc, err := ticketcore.New(ticketcore.Config{Templates: templates, Logger: g.log, Registerer: reg,
+		Workers: cfg.Tickets.Workers, ExtractTimeout: cfg.NLU.Timeout,
+		Delivery: ticketcore.DeliveryConfig(cfg.Delivery)}, g.store, extractor)
+	if err != nil {
+		return err
+	}
+	g.service = svc
+	apiChannel, err := api.New(api.Config{TokenHash: creds.apiTokenHash, CallbackURL: cfg.Channels.API.CallbackURL,
+		CallbackSecret: creds.callbackSecret, MaxBodyBytes: cfg.Server.MaxBodyBytes,
+		Logger: g.log.With("channel", "api")}, svc, svc)
+	if err != nil {
+		return err
+	}
+	svc.Attach(apiChannel)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	apiChannel.Register(mux)
+	agentapi.New(agentapi.Config{MaxBodyBytes: cfg.Server.MaxBodyBytes, Logger: g.log}, svc, creds.tokens).Register(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		httpjson.WriteError(w, httpjson.Errorf(http.StatusNotFound, "not_found", "no route %s %s", r.Method, r.URL.Path))
+	})
+	g.handler = mux
+	return nil
+}
+
+// configFS is the directory of configuration files: a company's own when
+// dir is set, else the embedded one.
+func configFS(dir, embedded string) (fs.FS, string) {
+	if dir != "" {
+		return os.DirFS(dir), "."
+	}
+	return configs.FS, embedded
+}
+
+func newExtractor(cfg NLUConfig) (*rules.Extractor, error) {
+	rcfg, err := rules.ParseConfig(configFS(cfg.RulesDir, "nlu"))
+	if err != nil {
+		return nil, fmt.Errorf("rules extractor: %w", err)
+	}
+	return rules.New(rcfg)
+}
+
+// run serves HTTP and works the queues until ctx ends; then HTTP stops
+// first (in-flight requests finish), then the service finishes its work.
+func (g *gateway) run(ctx context.Context, ln net.Listener, shutdownTimeout time.Duration) error {
+	srv := &http.Server{Handler: g.handler, ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(g.log.Handler(), slog.LevelWarn)}
+	workCtx, stopWork := context.WithCancel(context.Background())
+	defer stopWork()
+	workDone := make(chan struct{})
+	go func() {
+		defer close(workDone)
+		_ = g.service.Run(workCtx)
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-serveErr:
+	}
+	g.log.Info("shutting down")
+	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if serr := srv.Shutdown(shutCtx); serr != nil && err == nil {
+		err = fmt.Errorf("stop http: %w", serr)
+	}
+	stopWork()
+	<-workDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func (g *gateway) close() {
+	if err := g.store.Close(); err != nil {
+		g.log.Error("close store", "err", err)
+	}
+}
+
+func newLogger(cfg LogConfig, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(cfg.Level)); err != nil {
+		return nil, fmt.Errorf("config: log.level: %w", err)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
+	if cfg.Format == "text" {
+		h = slog.NewTextHandler(w, opts)
+	}
+	return slog.New(redact.NewHandler(h)), nil
+}

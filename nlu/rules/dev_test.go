@@ -1,0 +1,65 @@
+package rules_test
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/loopdesk/loopdesk/configs"
+	"github.com/loopdesk/loopdesk/nlu"
+	"github.com/loopdesk/loopdesk/nlu/rules"
+)
+
+// embedded builds the extractor from the embedded default configuration,
+// exactly as `loopdesk serve` does.
+func embedded(t testing.TB) *rules.Extractor {
+	t.Helper()
+	cfg, err := rules.ParseConfig(configs.FS, "nlu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ext, err := rules.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ext
+}
+
+func readExamples(t testing.TB, path string) []nlu.Example {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	exs, err := nlu.ReadExamples(f)
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return exs
+}
+
+// TestDevAcceptance holds the acceptance figures on the labeled dev set.
+func TestDevAcceptance(t *testing.T) {
+	ext := embedded(t)
+	exs := readExamples(t, "../testdata/dev.jsonl")
+	s, err := nlu.Evaluate(context.Background(), ext, exs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("dev n=%d intent_accuracy=%.3f intent_macro_f1=%.3f priority_accuracy=%.3f field P/R/F1=%.3f/%.3f/%.3f",
+		s.N, s.IntentAccuracy, s.IntentMacroF1, s.PriorityAccuracy, s.FieldPrecision, s.FieldRecall, s.FieldF1)
+	if s.IntentAccuracy < 0.85 {
+		t.Errorf("intent_accuracy = %.3f, want >= 0.85", s.IntentAccuracy)
+	}
+	if s.FieldF1 < 0.95 {
+		t.Errorf("field_f1 = %.3f, want >= 0.95", s.FieldF1)
+	}
+	if testing.Verbose() && os.Getenv("NLU_MISSES") != "" {
+		for _, m := range s.Errors {
+			t.Logf("%s gold=%s/%s got=%s/%s %v fields gold=%v got=%v\n    %s", m.Example.ID,
+				m.Example.Intent, m.Example.Priority, m.Got.Intent, m.Got.Priority, m.Got.Reasons,
+				m.Example.Fields, m.Got.Fields, m.Example.Text)
+		}
+	}
+}

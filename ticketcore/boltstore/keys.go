@@ -1,0 +1,102 @@
+package boltstore
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Buckets. Records are JSON; keys are built so that a cursor walks them in
+// the order they are read: sequences and times big-endian, composite keys
+// joined by NUL (validated absent from channel names and threads).
+//
+// The sequences that number tickets and messages are the bbolt sequences of
+// the tickets and messages buckets: they commit or roll back with the
+// transaction, so ids are gap-free and never handed out twice.
+var (
+	bucketMeta        = []byte("meta")         // caller's key → value (PutMeta)
+	bucketCounts      = []byte("counts")       // queue name → uint64 items waiting
+	bucketMessages    = []byte("messages")     // seq → Message
+	bucketExternalIDs = []byte("external_ids") // channel NUL external id → seq
+	bucketThreads     = []byte("threads")      // channel NUL thread NUL seq → nil
+	bucketTickets     = []byte("tickets")      // seq → Ticket (without timeline)
+	bucketEntries     = []byte("entries")      // ticket seq, entry seq (uint32) → Entry
+	bucketActive      = []byte("active")       // channel NUL thread → ticket seq
+	bucketInbox       = []byte("inbox")        // message seq → nil
+	bucketOutbox      = []byte("outbox")       // message seq → OutboxItem
+	bucketOutboxDue   = []byte("outbox_due")   // due, message seq → nil
+	bucketTimers      = []byte("timers")       // timer id → Timer
+	bucketTimersDue   = []byte("timers_due")   // due, timer id → nil
+	bucketBlobs       = []byte("attachments")  // sha256 hex → content
+
+	allBuckets = [][]byte{bucketMeta, bucketCounts, bucketMessages, bucketExternalIDs,
+		bucketThreads, bucketTickets, bucketEntries, bucketActive, bucketInbox, bucketOutbox,
+		bucketOutboxDue, bucketTimers, bucketTimersDue, bucketBlobs}
+)
+
+// Keys of the counts bucket: Stats reads three numbers instead of walking
+// three buckets.
+var (
+	countInbox  = []byte("inbox")
+	countOutbox = []byte("outbox")
+	countTimers = []byte("timers")
+)
+
+// maxKeyPart bounds channel names, threads, external ids and timer ids so
+// that every composite key stays far below bbolt's 32 KiB key limit.
+const maxKeyPart = 4096
+
+const messageIDPrefix = "msg-"
+
+func formatMessageID(seq uint64) string { return fmt.Sprintf("%s%010d", messageIDPrefix, seq) }
+
+func parseMessageID(id string) (uint64, bool) {
+	digits, ok := strings.CutPrefix(id, messageIDPrefix)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(digits, 10, 64)
+	return n, err == nil && n > 0
+}
+
+func u64(n uint64) []byte { return binary.BigEndian.AppendUint64(nil, n) }
+
+func readU64(b []byte) uint64 { return binary.BigEndian.Uint64(b) }
+
+// join builds a composite key of parts separated by NUL.
+func join(parts ...string) []byte {
+	return []byte(strings.Join(parts, "\x00"))
+}
+
+// threadPrefix is the key prefix of every message of a thread.
+func threadPrefix(channel, thread string) []byte {
+	return append(join(channel, thread), 0)
+}
+
+func threadKey(channel, thread string, msgSeq uint64) []byte {
+	return binary.BigEndian.AppendUint64(threadPrefix(channel, thread), msgSeq)
+}
+
+func entryKey(ticketSeq uint64, entrySeq int) []byte {
+	return binary.BigEndian.AppendUint32(u64(ticketSeq), uint32(entrySeq))
+}
+
+// dueKey orders queue items by due time, then by id. Times before the epoch
+// (the zero time among them) sort as the epoch, times past 2262 as the last
+// representable instant: UnixNano is undefined outside that range.
+func dueKey(due time.Time, id []byte) []byte {
+	var n int64
+	switch {
+	case due.Before(time.Unix(0, 0)):
+	case due.After(time.Unix(0, math.MaxInt64)):
+		n = math.MaxInt64
+	default:
+		n = due.UnixNano()
+	}
+	return append(u64(uint64(n)), id...)
+}
+
+func dueOf(key []byte) time.Time { return time.Unix(0, int64(readU64(key[:8]))) }

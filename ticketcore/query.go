@@ -1,0 +1,67 @@
+package ticketcore
+
+import (
+	"slices"
+	"strings"
+)
+
+// Page sizes of ticket lists.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 200
+)
+
+// TicketQuery selects tickets. Each list filter matches any of its values;
+// an empty list matches everything.
+type TicketQuery struct {
+	Status, Priority, Intent, Channel, Assignee, Group []string
+	// Text matches case-insensitively in the id, subject, requester, tags and field values.
+	Text string
+	// Limit is the page size; 0 means DefaultPageSize, more than MaxPageSize is cut.
+	Limit int
+	// Cursor continues a list after the ticket with this id.
+	Cursor string
+}
+
+// PageSize is the effective page size of q.
+func (q TicketQuery) PageSize() int {
+	switch {
+	case q.Limit <= 0:
+		return DefaultPageSize
+	case q.Limit > MaxPageSize:
+		return MaxPageSize
+	}
+	return q.Limit
+}
+
+// Match reports whether t passes every filter of q. Stores that cannot
+// filter natively call it on each candidate.
+func (q TicketQuery) Match(t Ticket) bool {
+	for _, f := range []struct {
+		want []string
+		have string
+	}{
+		{q.Status, t.Status}, {q.Priority, t.Priority}, {q.Intent, t.Intent},
+		{q.Channel, t.Channel}, {q.Assignee, t.Assignee}, {q.Group, t.Group},
+	} {
+		if len(f.want) > 0 && !slices.Contains(f.want, f.have) {
+			return false
+		}
+	}
+	return q.Text == "" || matchText(t, strings.ToLower(q.Text))
+}
+
+func matchText(t Ticket, needle string) bool {
+	hay := []string{t.ID, t.Subject, t.Requester.ID, t.Requester.Name, t.Requester.Phone,
+		t.Requester.Email, t.Thread}
+	hay = append(hay, t.Tags...)
+	for _, v := range t.Fields {
+		hay = append(hay, v)
+	}
+	for _, h := range hay {
+		if strings.Contains(strings.ToLower(h), needle) {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,182 @@
+package ticketcore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/nlu"
+)
+
+// Config tunes the Service. The zero value of every field is a working default.
+type Config struct {
+	// Templates render the replies the Service writes on its own. Required.
+	Templates *Templates
+	// Logger receives one line per handled failure. Defaults to slog.Default().
+	Logger *slog.Logger
+	// Now is the clock. Defaults to time.Now.
+	Now func() time.Time
+	// Registerer receives the Service's metrics. Defaults to none.
+	Registerer prometheus.Registerer
+
+	// Workers is how many inbox messages are worked at once; messages of one
+	// thread are always worked in order by the same worker. Defaults to 16.
+	Workers int
+	// ExtractTimeout bounds one extraction. Defaults to 10s.
+	ExtractTimeout time.Duration
+	// Lease is how long a claimed inbox or outbox item stays hidden from
+	// other claims before it is offered again. Defaults to 2m.
+	Lease time.Duration
+	// PollInterval is how often idle queues are looked at when nothing woke
+	// them (after a restart, retries coming due). Defaults to 500ms.
+	PollInterval time.Duration
+
+	// Delivery tunes the dispatcher.
+	Delivery DeliveryConfig
+}
+
+// DeliveryConfig tunes how outbound messages are delivered.
+type DeliveryConfig struct {
+	// MaxAttempts is how many times a message is tried before it is marked
+	// failed. Defaults to 10.
+	MaxAttempts int
+	// Backoff is the wait after the first failed attempt; each further
+	// failure doubles it, up to MaxBackoff. Defaults to 1s and 10m.
+	Backoff    time.Duration
+	MaxBackoff time.Duration
+	// Concurrency is how many sends run at once. Defaults to 64.
+	Concurrency int
+	// Timeout bounds one send. Defaults to 30s.
+	Timeout time.Duration
+}
+
+func (c *Config) applyDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	setDefault(&c.Workers, 16)
+	setDefault(&c.ExtractTimeout, 10*time.Second)
+	setDefault(&c.Lease, 2*time.Minute)
+	setDefault(&c.PollInterval, 500*time.Millisecond)
+	d := &c.Delivery
+	setDefault(&d.MaxAttempts, 10)
+	setDefault(&d.Backoff, time.Second)
+	setDefault(&d.MaxBackoff, 10*time.Minute)
+	setDefault(&d.Concurrency, 64)
+	setDefault(&d.Timeout, 30*time.Second)
+}
+
+func setDefault[T int | time.Duration](v *T, def T) {
+	if *v <= 0 {
+		*v = def
+	}
+}
+
+// Service receives inbound messages, works the inbox into tickets, delivers
+// the outbox, and carries out what agents do to tickets. Its methods are safe
+// for concurrent use.
+type Service struct {
+	cfg       Config
+	store     Store
+	extractor nlu.Extractor
+	log       *slog.Logger
+	metrics   *metrics
+
+	mu       sync.RWMutex
+	channels map[string]channels.Channel
+
+	inboxWake  chan struct{}
+	outboxWake chan struct{}
+}
+
+// New returns a Service on store that reads new messages with extractor.
+// Attach the channels it delivers to before Run.
+func New(cfg Config, store Store, extractor nlu.Extractor) (*Service, error) {
+	cfg.applyDefaults()
+	if store == nil || extractor == nil {
+		return nil, errors.New("ticketcore: a store and an extractor are required")
+	}
+	if cfg.Templates == nil {
+		return nil, errors.New("ticketcore: templates are required")
+	}
+	s := &Service{cfg: cfg, store: store, extractor: extractor,
+		log:        cfg.Logger.With("component", "ticketcore"),
+		channels:   map[string]channels.Channel{},
+		inboxWake:  make(chan struct{}, 1),
+		outboxWake: make(chan struct{}, 1),
+	}
+	m, err := newMetrics(cfg.Registerer, store)
+	if err != nil {
+		return nil, fmt.Errorf("ticketcore: register metrics: %w", err)
+	}
+	s.metrics = m
+	return s, nil
+}
+
+// Attach makes ch the channel that delivers outbound messages for ch.Name().
+func (s *Service) Attach(ch channels.Channel) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels[ch.Name()] = ch
+}
+
+func (s *Service) channel(name string) (channels.Channel, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ch, ok := s.channels[name]
+	return ch, ok
+}
+
+// Run works the inbox and the outbox until ctx is done, then finishes the
+// work in hand and returns. Messages stored but not yet worked stay in the
+// inbox for the next Run.
+func (s *Service) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.runInbox(ctx) })
+	wg.Go(func() { s.runDispatcher(ctx) })
+	wg.Wait()
+	return nil
+}
+
+// wake nudges a worker without blocking; one pending nudge is enough.
+func wake(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+// idle waits until woken, the poll interval passes, or ctx is done; it
+// reports whether to go on.
+func (s *Service) idle(ctx context.Context, wakeCh <-chan struct{}) bool {
+	t := time.NewTimer(s.cfg.PollInterval)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-wakeCh:
+	case <-t.C:
+	}
+	return true
+}
+
+// backoff waits d unless ctx ends first; it reports whether to go on.
+func backoff(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,147 @@
+package ticketcore
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors of the ticket core. Stores return ErrNotFound; the service returns
+// all three, wrapped with what was being done.
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrConflict: the change does not fit the ticket's state (an illegal
+	// status transition, a reply to a closed ticket).
+	ErrConflict = errors.New("conflict")
+	// ErrInvalid: the request itself is wrong (an unknown status or priority).
+	ErrInvalid = errors.New("invalid")
+)
+
+// Store keeps tickets, conversations and the durable queues (inbox, outbox,
+// timers) that connect them. Implementations pass the storetest suite.
+//
+// Every method is safe for concurrent use. Update commits durably before it
+// returns: once it returns nil, a crash loses nothing it wrote.
+type Store interface {
+	// Update runs fn in a read-write transaction and commits it. If fn returns
+	// an error nothing it wrote is kept and Update returns that error. fn may
+	// run more than once (a store that commits concurrent updates together
+	// runs a batch again without a failed member), so it must only read and
+	// write through tx and reset anything it captures at its start.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn in a read-only transaction with a consistent snapshot.
+	View(ctx context.Context, fn func(ReadTx) error) error
+
+	// ClaimInbox returns up to limit inbound messages waiting to be worked,
+	// oldest first, and hides them from other claims until now+lease.
+	// Completing (Tx.CompleteInbox) ends the claim; an item whose lease runs
+	// out is offered again, so work on it must be idempotent within a
+	// transaction.
+	ClaimInbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Message, error)
+	// ClaimOutbox returns up to limit outbox items due at now, earliest first,
+	// with their messages, hidden from other claims for lease. Rescheduling or
+	// completing an item ends the claim.
+	ClaimOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]OutboxItem, error)
+	// ClaimTimers returns up to limit timers due at now, earliest first,
+	// hidden from other claims for lease. Deleting a timer ends the claim.
+	ClaimTimers(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]Timer, error)
+
+	// Stats counts what waits in the queues.
+	Stats(ctx context.Context) (Stats, error)
+	// Close releases the store; in-flight calls finish first.
+	Close() error
+}
+
+// ReadTx reads within a transaction.
+type ReadTx interface {
+	// Ticket returns the ticket without its timeline, or ErrNotFound.
+	Ticket(id string) (Ticket, error)
+	// Timeline returns a ticket's entries, oldest first.
+	Timeline(ticketID string) ([]Entry, error)
+	// Entry returns one timeline entry by its Seq, or ErrNotFound.
+	Entry(ticketID string, seq int) (Entry, error)
+	// Tickets lists tickets newest first that match q, at most q.Limit, starting
+	// after q.Cursor (a ticket id); next is the cursor of the following page,
+	// empty on the last one.
+	Tickets(q TicketQuery) (tickets []Ticket, next string, err error)
+	// ActiveTicket returns the id of the active (not solved or closed) ticket
+	// of a thread, or "" when there is none.
+	ActiveTicket(channel, thread string) (string, error)
+	// Message returns a stored message, or ErrNotFound.
+	Message(id string) (Message, error)
+	// MessageByExternalID finds an inbound message by its idempotency key, or ErrNotFound.
+	MessageByExternalID(channel, externalID string) (Message, error)
+	// Conversation returns the messages of a thread, oldest first.
+	Conversation(channel, thread string) ([]Message, error)
+	// Attachment returns stored content by its SHA-256 (hex), or ErrNotFound.
+	Attachment(sha256 string) ([]byte, error)
+	// Meta returns a small stored setting, or nil when unset.
+	Meta(key string) ([]byte, error)
+}
+
+// Tx reads and writes within a transaction.
+type Tx interface {
+	ReadTx
+	// CreateTicket gives t the next ticket id (T-000001, T-000002, …) and stores it.
+	CreateTicket(t *Ticket) error
+	// UpdateTicket replaces a stored ticket (ErrNotFound if there is none) and
+	// keeps the thread's active-ticket index in step with its status.
+	UpdateTicket(t Ticket) error
+	// AppendEntry adds e to a ticket's timeline and sets e.Seq.
+	AppendEntry(ticketID string, e *Entry) error
+	// UpdateEntry replaces the entry with e.Seq.
+	UpdateEntry(ticketID string, e Entry) error
+	// AddMessage gives m an id and stores it in its conversation; an inbound
+	// message with an ExternalID is indexed for MessageByExternalID.
+	AddMessage(m *Message) error
+	// UpdateMessage replaces a stored message.
+	UpdateMessage(m Message) error
+	// PutAttachment stores content under its SHA-256 (hex); storing it again is a no-op.
+	PutAttachment(sha256 string, data []byte) error
+	// EnqueueInbox queues a stored inbound message for the inbox worker.
+	EnqueueInbox(messageID string) error
+	// CompleteInbox removes a message from the inbox and ends its claim.
+	CompleteInbox(messageID string) error
+	// EnqueueOutbox queues a stored outbound message for delivery at item.Due.
+	EnqueueOutbox(item OutboxItem) error
+	// RescheduleOutbox stores the new Due, Attempts and LastError of a queued item.
+	RescheduleOutbox(item OutboxItem) error
+	// CompleteOutbox removes an item from the outbox.
+	CompleteOutbox(messageID string) error
+	// ScheduleTimer stores t, replacing a timer with the same ID.
+	ScheduleTimer(t Timer) error
+	// DeleteTimer removes a timer; a missing one is not an error.
+	DeleteTimer(id string) error
+	// PutMeta stores a small setting.
+	PutMeta(key string, value []byte) error
+}
+
+// OutboxItem is an outbound message waiting for delivery.
+type OutboxItem struct {
+	MessageID string    `json:"message_id"`
+	Due       time.Time `json:"due"`
+	// Attempts made so far.
+	Attempts  int    `json:"attempts"`
+	LastError string `json:"last_error,omitempty"`
+	// Message is filled by ClaimOutbox.
+	Message Message `json:"-"`
+}
+
+// Timer is a durable job due at a time: its effect and its deletion commit
+// together, so a restart neither misses nor repeats it.
+type Timer struct {
+	// ID is stable for what the timer is about (e.g. "autoclose:T-000001"),
+	// so scheduling again replaces it.
+	ID       string            `json:"id"`
+	Kind     string            `json:"kind"`
+	TicketID string            `json:"ticket_id,omitempty"`
+	Due      time.Time         `json:"due"`
+	Data     map[string]string `json:"data,omitempty"`
+}
+
+// Stats counts what waits in the queues.
+type Stats struct {
+	Inbox  int
+	Outbox int
+	Timers int
+}

@@ -1,0 +1,214 @@
+package storetest
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/ticketcore"
+)
+
+func testMessages(t *testing.T, h Harness) {
+	s := h.Open(t)
+	in := inbound("ext-1", "user-1", "订单 2026112500012345 还没发货")
+	in.Meta = map[string]string{"kf": "wk-1"}
+	in.Attachments = []ticketcore.AttachmentRef{{Filename: "a.png", ContentType: "image/png", Size: 3, SHA256: "x"}}
+	msgs := addMessages(t, s, in, outbound("user-1", "收到"))
+	if msgs[0].ID == "" || msgs[1].ID == "" || msgs[0].ID == msgs[1].ID {
+		t.Fatalf("ids %q and %q: want two distinct ids", msgs[0].ID, msgs[1].ID)
+	}
+	view(t, s, func(tx ticketcore.ReadTx) error {
+		got, err := tx.Message(msgs[0].ID)
+		if err != nil {
+			return err
+		}
+		sameJSON(t, "Message", msgs[0], got)
+		byExt, err := tx.MessageByExternalID(channels.API, "ext-1")
+		if err != nil {
+			return err
+		}
+		sameJSON(t, "MessageByExternalID", msgs[0], byExt)
+		_, err = tx.MessageByExternalID(channels.Email, "ext-1")
+		wantErrIs(t, "same external id on another channel", err, ticketcore.ErrNotFound)
+		_, err = tx.MessageByExternalID(channels.API, "ext-2")
+		wantErrIs(t, "unknown external id", err, ticketcore.ErrNotFound)
+		_, err = tx.Message("msg-9999999999")
+		wantErrIs(t, "unknown message id", err, ticketcore.ErrNotFound)
+		_, err = tx.Message("nonsense")
+		wantErrIs(t, "malformed message id", err, ticketcore.ErrNotFound)
+		return nil
+	})
+
+	sent := msgs[1]
+	sent.Delivery, sent.EntrySeq, sent.TicketID = channels.DeliverySent, 3, "T-000001"
+	update(t, s, func(tx ticketcore.Tx) error { return tx.UpdateMessage(sent) })
+	view(t, s, func(tx ticketcore.ReadTx) error {
+		got, err := tx.Message(sent.ID)
+		sameJSON(t, "updated message", sent, got)
+		return err
+	})
+	err := s.Update(ctx, func(tx ticketcore.Tx) error {
+		return tx.UpdateMessage(ticketcore.Message{ID: "msg-9999999999", Channel: channels.API, Thread: "x"})
+	})
+	wantErrIs(t, "UpdateMessage of an unknown message", err, ticketcore.ErrNotFound)
+}
+
+func testValidation(t *testing.T, h Harness) {
+	s := h.Open(t)
+	for _, m := range []ticketcore.Message{
+		inbound("e", "bad\x00thread", "hi"),
+		{Channel: "api\x00x", Thread: "t", Direction: channels.In, ExternalID: "e", Text: "hi"},
+	} {
+		err := s.Update(ctx, func(tx ticketcore.Tx) error { return tx.AddMessage(&m) })
+		wantErrIs(t, fmt.Sprintf("AddMessage(%q, %q)", m.Channel, m.Thread), err, ticketcore.ErrInvalid)
+	}
+	err := s.Update(ctx, func(tx ticketcore.Tx) error {
+		tk := ticket(ticketcore.StatusNew, channels.API, "a\x00b")
+		return tx.CreateTicket(&tk)
+	})
+	wantErrIs(t, "CreateTicket with NUL in thread", err, ticketcore.ErrInvalid)
+	err = s.View(ctx, func(tx ticketcore.ReadTx) error {
+		_, err := tx.Conversation(channels.API, "a\x00b")
+		return err
+	})
+	wantErrIs(t, "Conversation with NUL in thread", err, ticketcore.ErrInvalid)
+	err = s.View(ctx, func(tx ticketcore.ReadTx) error {
+		_, err := tx.ActiveTicket("a\x00b", "t")
+		return err
+	})
+	wantErrIs(t, "ActiveTicket with NUL in channel", err, ticketcore.ErrInvalid)
+}
+
+// testConcurrentDedupe is the inbound path: concurrent deliveries of one
+// vendor message each look the key up and store the message only when it
+// is missing. Exactly one must be stored, whatever the store batches.
+func testConcurrentDedupe(t *testing.T, h Harness) {
+	s := h.Open(t)
+	const n = 24
+	got := make([]string, n)
+	errs := together(n, func(i int) error {
+		return s.Update(ctx, func(tx ticketcore.Tx) error {
+			got[i] = ""
+			prev, err := tx.MessageByExternalID(channels.API, "dup-1")
+			if err == nil {
+				got[i] = prev.ID
+				return nil
+			}
+			if !errors.Is(err, ticketcore.ErrNotFound) {
+				return err
+			}
+			m := inbound("dup-1", "user-dup", fmt.Sprintf("delivery %d", i))
+			if err := tx.AddMessage(&m); err != nil {
+				return err
+			}
+			got[i] = m.ID
+			return tx.EnqueueInbox(m.ID)
+		})
+	})
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("delivery %d: %v", i, err)
+		}
+		if got[i] != got[0] {
+			t.Errorf("delivery %d answered %s, delivery 0 %s", i, got[i], got[0])
+		}
+	}
+	view(t, s, func(tx ticketcore.ReadTx) error {
+		conv, err := tx.Conversation(channels.API, "user-dup")
+		if len(conv) != 1 {
+			t.Errorf("conversation has %d messages, want exactly 1", len(conv))
+		}
+		return err
+	})
+	if st := stats(t, s); st.Inbox != 1 {
+		t.Errorf("inbox holds %d, want 1", st.Inbox)
+	}
+}
+
+func testConversation(t *testing.T, h Harness) {
+	s := h.Open(t)
+	addMessages(t, s, inbound("a1", "thread-a", "a1"), inbound("b1", "thread-b", "b1"),
+		outbound("thread-a", "a2"))
+	addMessages(t, s, inbound("a3", "thread-a", "a3"))
+	other := inbound("x1", "thread-a", "other channel")
+	other.Channel = channels.Email
+	addMessages(t, s, other)
+	view(t, s, func(tx ticketcore.ReadTx) error {
+		for _, c := range []struct {
+			channel, thread string
+			want            []string
+		}{
+			{channels.API, "thread-a", []string{"a1", "a2", "a3"}},
+			{channels.API, "thread-b", []string{"b1"}},
+			{channels.Email, "thread-a", []string{"other channel"}},
+			{channels.API, "thread", nil},
+			{channels.API, "nobody", nil},
+		} {
+			conv, err := tx.Conversation(c.channel, c.thread)
+			if err != nil {
+				return err
+			}
+			if got := texts(conv); !sameIDs(got, c.want) {
+				t.Errorf("Conversation(%s, %s) = %q, want %q", c.channel, c.thread, got, c.want)
+			}
+		}
+		return nil
+	})
+}
+
+func testAttachments(t *testing.T, h Harness) {
+	s := h.Open(t)
+	data := []byte("\x89PNG fake image")
+	sum := sha256.Sum256(data)
+	key := hex.EncodeToString(sum[:])
+	update(t, s, func(tx ticketcore.Tx) error { return tx.PutAttachment(key, data) })
+	update(t, s, func(tx ticketcore.Tx) error { return tx.PutAttachment(key, data) })
+	view(t, s, func(tx ticketcore.ReadTx) error {
+		got, err := tx.Attachment(key)
+		if string(got) != string(data) {
+			t.Errorf("Attachment = %q, want %q", got, data)
+		}
+		return err
+	})
+	err := s.View(ctx, func(tx ticketcore.ReadTx) error {
+		_, err := tx.Attachment(hex.EncodeToString(make([]byte, 32)))
+		return err
+	})
+	wantErrIs(t, "unknown attachment", err, ticketcore.ErrNotFound)
+	err = s.Update(ctx, func(tx ticketcore.Tx) error { return tx.PutAttachment(key, []byte("other")) })
+	wantErrIs(t, "attachment under another content's hash", err, ticketcore.ErrInvalid)
+}
+
+func testMeta(t *testing.T, h Harness) {
+	s := h.Open(t)
+	read := func(key string) []byte {
+		var v []byte
+		view(t, s, func(tx ticketcore.ReadTx) error {
+			var err error
+			v, err = tx.Meta(key)
+			return err
+		})
+		return v
+	}
+	if v := read("wecom.token"); v != nil {
+		t.Errorf("unset meta = %q, want nil", v)
+	}
+	update(t, s, func(tx ticketcore.Tx) error { return tx.PutMeta("wecom.token", []byte("a")) })
+	update(t, s, func(tx ticketcore.Tx) error { return tx.PutMeta("wecom.token", []byte("b")) })
+	if v := read("wecom.token"); string(v) != "b" {
+		t.Errorf("meta = %q, want %q", v, "b")
+	}
+	buf := []byte("kept")
+	update(t, s, func(tx ticketcore.Tx) error {
+		copy(buf, "kept")
+		err := tx.PutMeta("imap.uid", buf)
+		copy(buf, "XXXX") // the value is the one at the call
+		return err
+	})
+	if v := read("imap.uid"); string(v) != "kept" {
+		t.Errorf("meta = %q, want %q", v, "kept")
+	}
+}

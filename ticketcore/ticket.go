@@ -1,0 +1,116 @@
+package ticketcore
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loopdesk/loopdesk/channels"
+)
+
+// Statuses of the ticket lifecycle.
+const (
+	StatusNew     = "new"
+	StatusOpen    = "open"
+	StatusPending = "pending" // waiting on the customer
+	StatusOnHold  = "on_hold" // waiting on a third party
+	StatusSolved  = "solved"
+	StatusClosed  = "closed"
+)
+
+// Statuses returns every status in lifecycle order.
+func Statuses() []string {
+	return []string{StatusNew, StatusOpen, StatusPending, StatusOnHold, StatusSolved, StatusClosed}
+}
+
+// transitions is the lifecycle: which status may follow which. Staying in
+// the same status is not a transition and always allowed. Closed is final: a
+// customer who writes again gets a new ticket.
+var transitions = map[string][]string{
+	StatusNew:     {StatusOpen, StatusPending, StatusOnHold, StatusSolved},
+	StatusOpen:    {StatusPending, StatusOnHold, StatusSolved},
+	StatusPending: {StatusOpen, StatusOnHold, StatusSolved},
+	StatusOnHold:  {StatusOpen, StatusPending, StatusSolved},
+	StatusSolved:  {StatusOpen, StatusClosed},
+	StatusClosed:  {},
+}
+
+// CanTransition reports whether a ticket in status from may move to status to.
+func CanTransition(from, to string) bool {
+	if from == to {
+		_, known := transitions[from]
+		return known
+	}
+	return slices.Contains(transitions[from], to)
+}
+
+// IsActive reports whether a ticket in status s still takes the customer's
+// messages: anything but solved and closed.
+func IsActive(s string) bool { return s != StatusSolved && s != StatusClosed }
+
+// Ticket is one customer request and everything done about it.
+type Ticket struct {
+	ID        string            `json:"id"`
+	Status    string            `json:"status"`
+	Priority  string            `json:"priority"`
+	Intent    string            `json:"intent"`
+	Fields    map[string]string `json:"fields"`
+	Channel   string            `json:"channel"`
+	Thread    string            `json:"thread"`
+	Requester channels.Party    `json:"requester"`
+	Assignee  string            `json:"assignee"`
+	Group     string            `json:"group"`
+	Tags      []string          `json:"tags"`
+	// Subject is the start of the first message, for lists.
+	Subject string `json:"subject"`
+	// Lang is the language the customer wrote in; replies use it.
+	Lang      string    `json:"lang"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// SolvedAt is when the ticket was last solved; zero otherwise.
+	SolvedAt time.Time `json:"solved_at,omitzero"`
+	// SLA is the service-level state; nil while no policy applies.
+	SLA *SLA `json:"sla"`
+	// FollowUpOf names the solved or closed ticket of the same thread this one follows.
+	FollowUpOf string `json:"follow_up_of,omitempty"`
+	// Timeline is filled only when one ticket is read with its history.
+	Timeline []Entry `json:"timeline,omitempty"`
+}
+
+// SLA is the service-level state of a ticket. Policies arrive with the
+// routing and SLA work; until then tickets carry none.
+type SLA struct {
+	Policy string `json:"policy"`
+}
+
+// ticketIDPrefix starts every ticket id: T-000123.
+const ticketIDPrefix = "T-"
+
+// FormatTicketID renders the n-th ticket's id.
+func FormatTicketID(n uint64) string { return fmt.Sprintf("%s%06d", ticketIDPrefix, n) }
+
+// ParseTicketID returns the sequence number of a ticket id, or false when id
+// is not one.
+func ParseTicketID(id string) (uint64, bool) {
+	digits, ok := strings.CutPrefix(id, ticketIDPrefix)
+	if !ok || len(digits) < 6 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(digits, 10, 64)
+	return n, err == nil && n > 0
+}
+
+// subjectOf is the first line of text, cut to a length that fits a list.
+func subjectOf(text string) string {
+	text = strings.TrimSpace(text)
+	if line, _, ok := strings.Cut(text, "\n"); ok {
+		text = strings.TrimSpace(line)
+	}
+	const max = 80
+	if r := []rune(text); len(r) > max {
+		return string(r[:max]) + "…"
+	}
+	return text
+}
