@@ -19,7 +19,7 @@ func TestChangeRecordsEachChange(t *testing.T) {
 	before := len(h.ticket("T-000001").Timeline)
 	tk, err := h.svc.Change(context.Background(), "T-000001", "alice", ticketcore.Patch{
 		Status: ptr("open"), Priority: ptr("urgent"), Assignee: ptr("alice"), Group: ptr("售后"),
-		Tags: ptr([]string{"vip", " vip", "late"}),
+		Tags:   ptr([]string{"vip", " vip", "late"}),
 		Fields: map[string]*string{"order_id": nil, "region": ptr("北京")},
 	})
 	if err != nil {

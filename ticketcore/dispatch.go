@@ -11,11 +11,18 @@ import (
 )
 
 // runDispatcher claims due outbox items and delivers them, at most
-// Delivery.Concurrency at a time.
+// Delivery.Concurrency at a time; one settler records the outcomes in
+// batches.
 func (s *Service) runDispatcher(ctx context.Context) {
 	sem := make(chan struct{}, s.cfg.Delivery.Concurrency)
-	var wg sync.WaitGroup
-	defer wg.Wait()
+	outcomes := make(chan outcome, s.cfg.Delivery.Concurrency)
+	var sends, settler sync.WaitGroup
+	settler.Go(func() { s.settle(context.WithoutCancel(ctx), outcomes) })
+	defer func() {
+		sends.Wait()
+		close(outcomes)
+		settler.Wait()
+	}()
 	for {
 		items, err := s.store.ClaimOutbox(ctx, s.cfg.Now(), cap(sem), s.cfg.Lease)
 		if err != nil {
@@ -37,57 +44,111 @@ func (s *Service) runDispatcher(ctx context.Context) {
 			case <-ctx.Done():
 				return // unsent claims return to the outbox when their lease ends
 			}
-			wg.Go(func() {
+			sends.Go(func() {
 				defer func() { <-sem }()
-				s.deliver(context.WithoutCancel(ctx), it)
+				outcomes <- s.attempt(context.WithoutCancel(ctx), it)
 			})
 		}
 	}
 }
 
-// deliver makes one attempt at an outbox item and records its outcome.
-func (s *Service) deliver(ctx context.Context, it OutboxItem) {
+// outcome is what one delivery attempt came to.
+type outcome struct {
+	item    OutboxItem
+	attempt int
+	err     error
+	state   string // sent, failed, or pending (to be retried)
+}
+
+// attempt makes one delivery attempt at an outbox item.
+func (s *Service) attempt(ctx context.Context, it OutboxItem) outcome {
 	m := it.Message
-	attempt := it.Attempts + 1
-	var err error
+	o := outcome{item: it, attempt: it.Attempts + 1, state: channels.DeliverySent}
 	if ch, ok := s.channel(m.Channel); ok {
 		sendCtx, cancel := context.WithTimeout(ctx, s.cfg.Delivery.Timeout)
-		err = ch.Send(sendCtx, m.outbound(attempt))
+		o.err = ch.Send(sendCtx, m.outbound(o.attempt))
 		cancel()
 	} else {
-		err = channels.Permanent(fmt.Errorf("channel %q is not configured", m.Channel))
+		o.err = channels.Permanent(fmt.Errorf("channel %q is not configured", m.Channel))
 	}
-	outcome := channels.DeliverySent
 	switch {
-	case err == nil:
-	case channels.IsPermanent(err) || attempt >= s.cfg.Delivery.MaxAttempts:
-		outcome = channels.DeliveryFailed
+	case o.err == nil:
+	case channels.IsPermanent(o.err) || o.attempt >= s.cfg.Delivery.MaxAttempts:
+		o.state = channels.DeliveryFailed
 	default:
-		outcome = channels.DeliveryPending
+		o.state = channels.DeliveryPending
 	}
-	now := s.cfg.Now()
-	rerr := s.store.Update(ctx, func(tx Tx) error {
-		if outcome == channels.DeliveryPending {
-			next := it
-			next.Attempts, next.Due, next.LastError = attempt, now.Add(s.retryDelay(attempt, err)), err.Error()
-			return tx.RescheduleOutbox(next)
+	return o
+}
+
+// settle records outcomes, whatever has queued up in one transaction.
+func (s *Service) settle(ctx context.Context, in <-chan outcome) {
+	batch := make([]outcome, 0, cap(in))
+	for o := range in {
+		batch = append(batch[:0], o)
+	drain:
+		for len(batch) < cap(batch) {
+			select {
+			case o, ok := <-in:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, o)
+			default:
+				break drain
+			}
 		}
-		return settleTx(tx, m.ID, outcome, err, now)
-	})
-	log := s.log.With("message", m.ID, "ticket", m.TicketID, "channel", m.Channel, "attempt", attempt)
-	switch {
-	case rerr != nil:
-		log.Error("record delivery; the item is tried again when its claim ends", "err", rerr, "send_err", err)
-	case outcome == channels.DeliverySent:
-		s.metrics.sent.WithLabelValues(m.Channel).Inc()
-		s.metrics.delivery.WithLabelValues(m.Channel).Observe(seconds(m.At, now))
-	case outcome == channels.DeliveryFailed:
-		s.metrics.failed.WithLabelValues(m.Channel).Inc()
-		log.Error("delivery failed; giving up", "err", err)
-	default:
-		s.metrics.retried.WithLabelValues(m.Channel).Inc()
-		log.Warn("delivery failed; will retry", "err", err)
+		s.record(ctx, batch)
 	}
+}
+
+// record commits the outcomes of batch; if that fails, each on its own, so
+// one bad record does not lose the others. An outcome that cannot be
+// recorded leaves its item in the outbox, to be tried again when its claim
+// ends.
+func (s *Service) record(ctx context.Context, batch []outcome) {
+	now := s.cfg.Now()
+	err := s.store.Update(ctx, func(tx Tx) error {
+		for _, o := range batch {
+			if err := s.recordTx(tx, o, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil && len(batch) > 1 {
+		for _, o := range batch {
+			s.record(ctx, []outcome{o})
+		}
+		return
+	}
+	for _, o := range batch {
+		m := o.item.Message
+		log := s.log.With("message", m.ID, "ticket", m.TicketID, "channel", m.Channel, "attempt", o.attempt)
+		switch {
+		case err != nil:
+			log.Error("record delivery; the item is tried again when its claim ends", "err", err, "send_err", o.err)
+		case o.state == channels.DeliverySent:
+			s.metrics.sent.WithLabelValues(m.Channel).Inc()
+			s.metrics.delivery.WithLabelValues(m.Channel).Observe(seconds(m.At, now))
+		case o.state == channels.DeliveryFailed:
+			s.metrics.failed.WithLabelValues(m.Channel).Inc()
+			log.Error("delivery failed; giving up", "err", o.err)
+		default:
+			s.metrics.retried.WithLabelValues(m.Channel).Inc()
+			log.Warn("delivery failed; will retry", "err", o.err)
+		}
+	}
+}
+
+func (s *Service) recordTx(tx Tx, o outcome, now time.Time) error {
+	if o.state != channels.DeliveryPending {
+		return settleTx(tx, o.item.Message, o.state, o.err, now)
+	}
+	next := o.item
+	next.Message = Message{}
+	next.Attempts, next.Due, next.LastError = o.attempt, now.Add(s.retryDelay(o.attempt, o.err)), o.err.Error()
+	return tx.RescheduleOutbox(next)
 }
 
 // retryDelay is the wait before attempt+1: what the peer asked for, else an
@@ -105,12 +166,12 @@ func (s *Service) retryDelay(attempt int, err error) time.Duration {
 	return wait - time.Duration(rand.Int64N(int64(wait)/5+1))
 }
 
-// settleTx records the final delivery state of an outbound message on the
-// message, its timeline entry, and (when it failed) as an event; the item
-// leaves the outbox.
-func settleTx(tx Tx, msgID, state string, sendErr error, now time.Time) error {
-	m, err := tx.Message(msgID)
-	if err != nil {
+// settleTx records the final delivery state of m, an outbound message as
+// claimed, on the message, its timeline entry, and (when it failed) as an
+// event; the item leaves the outbox. One no longer in the outbox was
+// settled before, by a claim that outlived its lease.
+func settleTx(tx Tx, m Message, state string, sendErr error, now time.Time) error {
+	if queued, err := tx.InOutbox(m.ID); err != nil || !queued {
 		return err
 	}
 	m.Delivery = state
@@ -134,5 +195,5 @@ func settleTx(tx Tx, msgID, state string, sendErr error, now time.Time) error {
 			}
 		}
 	}
-	return tx.CompleteOutbox(msgID)
+	return tx.CompleteOutbox(m.ID)
 }

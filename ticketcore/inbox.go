@@ -23,12 +23,8 @@ func (s *Service) runInbox(ctx context.Context) {
 	workers := make([]chan Message, s.cfg.Workers)
 	var wg sync.WaitGroup
 	for i := range workers {
-		workers[i] = make(chan Message, 64)
-		wg.Go(func() {
-			for m := range workers[i] {
-				s.work(context.WithoutCancel(ctx), m)
-			}
-		})
+		workers[i] = make(chan Message, 4*s.cfg.BatchSize)
+		wg.Go(func() { s.work(context.WithoutCancel(ctx), workers[i]) })
 	}
 	defer func() {
 		for _, w := range workers {
@@ -38,7 +34,7 @@ func (s *Service) runInbox(ctx context.Context) {
 	}()
 	seed := maphash.MakeSeed()
 	for {
-		msgs, err := s.store.ClaimInbox(ctx, s.cfg.Now(), s.cfg.Workers*32, s.cfg.Lease)
+		msgs, err := s.store.ClaimInbox(ctx, s.cfg.Now(), 2*s.cfg.Workers*s.cfg.BatchSize, s.cfg.Lease)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -63,71 +59,150 @@ func (s *Service) runInbox(ctx context.Context) {
 	}
 }
 
-// work files one message. A failure leaves it in the inbox; it is claimed
-// again when its lease runs out.
-func (s *Service) work(ctx context.Context, m Message) {
-	if err := s.file(ctx, m); err != nil {
-		s.log.Error("file inbound message", "message", m.ID, "channel", m.Channel, "err", err)
+// work files the messages of in, a batch at a time: whatever has queued
+// up, to BatchSize, goes into one transaction. Batches keep the number of
+// transactions, and so the writer's time taken from new messages coming in,
+// small under load.
+//
+// While new messages keep arriving, work rests after each batch for
+// IntakeYield times as long as the batch took, as PostgreSQL's vacuum
+// rests by its cost delay: acknowledging a burst of new messages comes
+// first, filing catches up when the burst is over.
+func (s *Service) work(ctx context.Context, in <-chan Message) {
+	batch := make([]Message, 0, s.cfg.BatchSize)
+	for m := range in {
+		batch = append(batch[:0], m)
+	drain:
+		for len(batch) < s.cfg.BatchSize {
+			select {
+			case m, ok := <-in:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, m)
+			default:
+				break drain
+			}
+		}
+		arrived, start := s.intake.Load(), time.Now()
+		s.file(ctx, batch)
+		if s.cfg.IntakeYield > 0 && s.intake.Load() != arrived {
+			time.Sleep(time.Duration(float64(time.Since(start)) * s.cfg.IntakeYield))
+		}
 	}
 }
 
 // filing is what one filing transaction did, for after the commit.
 type filing struct {
-	created  bool
-	enqueued bool
+	filed    []Message // in the order filed
+	created  []string  // channels of the tickets opened
+	deferred []Message // to be read first, then filed in a transaction of their own
 }
 
-// file puts m on its thread's active ticket, or reads it and opens a ticket.
-// The extractor runs outside any transaction; if a ticket appeared for the
-// thread meanwhile, the reading is simply not used.
-func (s *Service) file(ctx context.Context, m Message) error {
-	var ex *nlu.Extraction
-	if m.TicketID == "" && !s.hasActiveTicket(ctx, m) {
-		e := s.extract(ctx, m)
-		ex = &e
-	}
-	for {
+// file puts each message on its thread's active ticket, or reads it and
+// opens a ticket. The extractor runs outside any transaction; if a ticket
+// appeared for the thread meanwhile, the reading is simply not used. A batch
+// that fails is filed again one message at a time, so one bad message does
+// not hold up the others; what fails stays in the inbox for a later claim.
+func (s *Service) file(ctx context.Context, batch []Message) {
+	readings := s.read(ctx, batch)
+	for len(batch) > 0 {
 		var f filing
 		err := s.store.Update(ctx, func(tx Tx) error {
 			f = filing{}
-			return s.fileTx(tx, m.ID, ex, &f)
+			return s.fileBatchTx(tx, batch, readings, &f)
 		})
+		if err != nil && len(batch) > 1 {
+			for _, m := range batch {
+				s.file(ctx, []Message{m})
+			}
+			return
+		}
+		if err != nil {
+			s.log.Error("file inbound message; it stays in the inbox", "message", batch[0].ID,
+				"channel", batch[0].Channel, "err", err)
+			return
+		}
+		s.filed(f)
+		for _, m := range f.deferred {
+			if readings[m.ID] == nil {
+				e := s.extract(ctx, m)
+				readings[m.ID] = &e
+			}
+		}
+		batch = f.deferred
+	}
+}
+
+// read extracts the messages that will open a ticket: those whose thread
+// has no active ticket.
+func (s *Service) read(ctx context.Context, batch []Message) map[string]*nlu.Extraction {
+	need := make([]Message, 0, len(batch))
+	_ = s.store.View(ctx, func(tx ReadTx) error { // on error the filing transaction looks again
+		need = need[:0]
+		for _, m := range batch {
+			if id, err := tx.ActiveTicket(m.Channel, m.Thread); err == nil && id == "" && m.TicketID == "" {
+				need = append(need, m)
+			}
+		}
+		return nil
+	})
+	readings := make(map[string]*nlu.Extraction, len(need))
+	for _, m := range need {
+		e := s.extract(ctx, m)
+		readings[m.ID] = &e
+	}
+	return readings
+}
+
+// fileBatchTx files the batch in order. A message that turns out to need a
+// reading it does not have is deferred, with every later message of its
+// thread, so that the thread keeps its order.
+func (s *Service) fileBatchTx(tx Tx, batch []Message, readings map[string]*nlu.Extraction, f *filing) error {
+	var held map[string]bool
+	for _, m := range batch {
+		thread := m.Channel + "\x00" + m.Thread
+		if held[thread] {
+			f.deferred = append(f.deferred, m)
+			continue
+		}
+		err := s.fileTx(tx, m, readings[m.ID], f)
 		if errors.Is(err, errNeedsExtraction) {
-			e := s.extract(ctx, m)
-			ex = &e
+			if held == nil {
+				held = map[string]bool{}
+			}
+			held[thread] = true
+			f.deferred = append(f.deferred, m)
 			continue
 		}
 		if err != nil {
 			return err
 		}
-		if f.created {
-			s.metrics.created.WithLabelValues(m.Channel).Inc()
-		}
-		if f.enqueued {
-			wake(s.outboxWake)
-		}
-		s.metrics.processing.Observe(seconds(m.At, s.cfg.Now()))
-		return nil
+		f.filed = append(f.filed, m)
+	}
+	return nil
+}
+
+// filed counts what a committed filing did and wakes the dispatcher for the
+// acknowledgements it queued.
+func (s *Service) filed(f filing) {
+	now := s.cfg.Now()
+	for _, m := range f.filed {
+		s.metrics.processing.Observe(seconds(m.At, now))
+	}
+	for _, ch := range f.created {
+		s.metrics.created.WithLabelValues(ch).Inc()
+	}
+	if len(f.created) > 0 {
+		wake(s.outboxWake)
 	}
 }
 
-func (s *Service) hasActiveTicket(ctx context.Context, m Message) bool {
-	var id string
-	_ = s.store.View(ctx, func(tx ReadTx) error { // on error the filing transaction looks again
-		var err error
-		id, err = tx.ActiveTicket(m.Channel, m.Thread)
+// fileTx files m, the message as claimed. One no longer in the inbox was
+// filed before, by a claim that outlived its lease: nothing to do.
+func (s *Service) fileTx(tx Tx, m Message, ex *nlu.Extraction, f *filing) error {
+	if queued, err := tx.InInbox(m.ID); err != nil || !queued {
 		return err
-	})
-	return id != ""
-}
-
-func (s *Service) fileTx(tx Tx, msgID string, ex *nlu.Extraction, f *filing) error {
-	m, err := tx.Message(msgID)
-	if err != nil {
-		return err
-	}
-	if m.TicketID != "" { // filed before; the claim outlived its lease
-		return tx.CompleteInbox(m.ID)
 	}
 	active, err := tx.ActiveTicket(m.Channel, m.Thread)
 	if err != nil {
@@ -203,7 +278,7 @@ func (s *Service) openTicket(tx Tx, m *Message, ex nlu.Extraction, f *filing) er
 	if _, err := s.enqueueReply(tx, t, text, BySystem, KindAck, m.Meta, now); err != nil {
 		return err
 	}
-	f.created, f.enqueued = true, true
+	f.created = append(f.created, t.Channel)
 	return nil
 }
 

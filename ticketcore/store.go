@@ -27,7 +27,10 @@ type Store interface {
 	// an error nothing it wrote is kept and Update returns that error. fn may
 	// run more than once (a store that commits concurrent updates together
 	// runs a batch again without a failed member), so it must only read and
-	// write through tx and reset anything it captures at its start.
+	// write through tx and reset anything it captures at its start. fn must
+	// not call the Store itself (a single-writer store would deadlock). A ctx
+	// done before fn runs answers ctx.Err() with nothing written; once fn has
+	// run, Update waits for the commit.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// View runs fn in a read-only transaction with a consistent snapshot.
 	View(ctx context.Context, fn func(ReadTx) error) error
@@ -73,6 +76,10 @@ type ReadTx interface {
 	MessageByExternalID(channel, externalID string) (Message, error)
 	// Conversation returns the messages of a thread, oldest first.
 	Conversation(channel, thread string) ([]Message, error)
+	// InInbox reports whether a message waits in the inbox (not yet
+	// completed); InOutbox whether one waits in the outbox.
+	InInbox(messageID string) (bool, error)
+	InOutbox(messageID string) (bool, error)
 	// Attachment returns stored content by its SHA-256 (hex), or ErrNotFound.
 	Attachment(sha256 string) ([]byte, error)
 	// Meta returns a small stored setting, or nil when unset.
@@ -94,19 +101,27 @@ type Tx interface {
 	// AddMessage gives m an id and stores it in its conversation; an inbound
 	// message with an ExternalID is indexed for MessageByExternalID.
 	AddMessage(m *Message) error
-	// UpdateMessage replaces a stored message.
+	// UpdateMessage replaces a stored message. Its channel, thread, external
+	// id and direction are its identity and cannot change (ErrInvalid).
 	UpdateMessage(m Message) error
-	// PutAttachment stores content under its SHA-256 (hex); storing it again is a no-op.
+	// PutAttachment stores content under its SHA-256 (hex); storing it again
+	// is a no-op, a key that is not the content's hash ErrInvalid.
 	PutAttachment(sha256 string, data []byte) error
-	// EnqueueInbox queues a stored inbound message for the inbox worker.
+	// EnqueueInbox queues a stored inbound message for the inbox worker
+	// (ErrNotFound for an unknown message; queueing it twice is a no-op).
 	EnqueueInbox(messageID string) error
-	// CompleteInbox removes a message from the inbox and ends its claim.
+	// CompleteInbox removes a message from the inbox and ends its claim; a
+	// message no longer queued is not an error.
 	CompleteInbox(messageID string) error
-	// EnqueueOutbox queues a stored outbound message for delivery at item.Due.
+	// EnqueueOutbox queues a stored outbound message for delivery at
+	// item.Due (ErrNotFound for an unknown message). Queueing it again
+	// replaces the item and ends its claim.
 	EnqueueOutbox(item OutboxItem) error
-	// RescheduleOutbox stores the new Due, Attempts and LastError of a queued item.
+	// RescheduleOutbox stores the new Due, Attempts and LastError of a queued
+	// item and ends its claim; an item no longer queued is not an error.
 	RescheduleOutbox(item OutboxItem) error
-	// CompleteOutbox removes an item from the outbox.
+	// CompleteOutbox removes an item from the outbox and ends its claim; an
+	// item no longer queued is not an error.
 	CompleteOutbox(messageID string) error
 	// ScheduleTimer stores t, replacing a timer with the same ID.
 	ScheduleTimer(t Timer) error

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,8 +24,24 @@ const messagesPath = "/api/v1/channels/api/messages"
 // thread a 202 acknowledged: vegeta's Result does not say which target it hit.
 const seqHeader = "X-Loadgen-Seq"
 
+// messagesURL accepts loopdesk's base URL or the full endpoint.
+func messagesURL(raw string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("-url %q: want an absolute http(s) URL", raw)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = messagesPath
+	}
+	return u.String(), nil
+}
+
 // orderPlaceholder in the message text is replaced by a per-message order number.
 const orderPlaceholder = "{order}"
+
+// maxThreads bounds a thread index read back from a callback, so a stray
+// name cannot make the per-thread tables huge.
+const maxThreads = 1 << 26
 
 // firstOrder is the order number of message 0; message n mentions firstOrder+n.
 const firstOrder = 2026112500000000
@@ -32,7 +50,6 @@ const firstOrder = 2026112500000000
 // external_id "lg-<run>-<n>" and lives in thread "lg-<run>-<t>", where t is n,
 // or n modulo threads when threads are reused. Safe for concurrent use.
 type messages struct {
-	run     string
 	threads uint64 // 0: one thread per message
 	prefix  string // "lg-<run>-"
 
@@ -42,7 +59,7 @@ type messages struct {
 }
 
 func newMessages(run string, threads int, text string) *messages {
-	m := &messages{run: run, threads: uint64(max(threads, 0)), prefix: "lg-" + run + "-"}
+	m := &messages{threads: uint64(max(threads, 0)), prefix: "lg-" + run + "-"}
 	m.head = []byte(`{"external_id":"` + m.prefix)
 	m.mid = []byte(`","thread":"` + m.prefix)
 	m.tail = []byte(`","from":{"id":"` + m.prefix)
@@ -72,7 +89,7 @@ func (m *messages) threadIndex(name string) (uint64, bool) {
 		return 0, false
 	}
 	t, err := strconv.ParseUint(rest, 10, 64)
-	if err != nil || (m.threads > 0 && t >= m.threads) {
+	if err != nil || t >= maxThreads || (m.threads > 0 && t >= m.threads) {
 		return 0, false
 	}
 	return t, true
@@ -141,16 +158,6 @@ func (l *ledger) ackedThreads() int {
 	return l.nAck
 }
 
-// sentAt returns when thread t's first message was sent.
-func (l *ledger) sentAt(t uint64) (time.Time, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if t >= uint64(len(l.sent)) || l.sent[t] == 0 {
-		return time.Time{}, false
-	}
-	return l.base.Add(time.Duration(l.sent[t] - 1)), true
-}
-
 // tracker is the RoundTripper under vegeta's client: it tells the ledger
 // which thread each request belongs to and which ones were answered 202.
 type tracker struct {
@@ -175,7 +182,6 @@ func (tr *tracker) RoundTrip(req *http.Request) (*http.Response, error) {
 
 // attackConfig describes one constant-rate attack.
 type attackConfig struct {
-	Name     string        // "loopdesk" or "baseline", for the report
 	URL      string        // the messages endpoint
 	Token    string        // bearer token; empty sends none
 	Rate     int           // messages per second
@@ -200,10 +206,6 @@ type attackResult struct {
 // attack runs one open-loop attack of msgs against cfg.URL and records every
 // thread it touched in led. It returns when all answers are in or ctx ends.
 func attack(ctx context.Context, cfg attackConfig, msgs *messages, led *ledger) *attackResult {
-	return attackWith(ctx, cfg, msgs, led, nil)
-}
-
-func attackWith(ctx context.Context, cfg attackConfig, msgs *messages, led *ledger, probe func(*vegeta.Result)) *attackResult {
 	transport := &http.Transport{
 		DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 		MaxIdleConns:        cfg.Clients,
@@ -250,9 +252,6 @@ func attackWith(ctx context.Context, cfg attackConfig, msgs *messages, led *ledg
 	// No attack name: vegeta would send it as one more header per request.
 	for r := range atk.Attack(targeter, pacer, cfg.Duration, "") {
 		res.add(r, interval)
-		if probe != nil {
-			probe(r)
-		}
 	}
 	res.metrics.Close()
 	if n := res.metrics.Requests; n > 0 {

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/pprof"
 	"time"
 )
 
@@ -52,4 +53,21 @@ func serve(ln net.Listener, h http.Handler) (stop func()) {
 		srv.Close()
 		<-done
 	}
+}
+
+// startCPUProfile profiles loadgen itself, to tell whether it or the server
+// is the bottleneck.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create CPU profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("start CPU profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

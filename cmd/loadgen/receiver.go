@@ -151,16 +151,6 @@ func (rc *receiver) counts() deliveryCounts {
 	}
 }
 
-// arrivedAt returns when thread t's first reply arrived.
-func (rc *receiver) arrivedAt(t uint64) (time.Time, bool) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if t >= uint64(len(rc.arrived)) || rc.arrived[t] == 0 {
-		return time.Time{}, false
-	}
-	return rc.base.Add(time.Duration(rc.arrived[t] - 1)), true
-}
-
 // delivery compares the threads loopdesk acknowledged with the replies that
 // came back for them.
 type delivery struct {

@@ -176,6 +176,9 @@ func (a *attackReport) writeText(w io.Writer, name string) {
 	fmt.Fprintf(w, "\n%s  POST %s\n", name, a.Target)
 	row(w, "load", "%d msgs/s for %gs, %d clients", a.Rate, a.DurationS, a.Clients)
 	row(w, "sent", "%d (%.1f/s)", a.Sent, a.SendRate)
+	if a.SendRate < 0.95*float64(a.Rate) {
+		row(w, "warning", "below the target rate: all %d clients busy or loadgen short of CPU (see from schedule)", a.Clients)
+	}
 	row(w, "acked (202)", "%d (%.1f/s), %d duplicate answers", a.Acked, a.AckedPerSec, a.DuplicateAnswers)
 	row(w, "ack latency", "%s   from send", a.Latency)
 	row(w, "", "%s   from schedule", a.FromSchedule)

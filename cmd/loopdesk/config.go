@@ -67,8 +67,10 @@ type NLUConfig struct {
 }
 
 type TicketsConfig struct {
-	TemplatesDir string `yaml:"templates_dir"`
-	Workers      int    `yaml:"workers"`
+	TemplatesDir string  `yaml:"templates_dir"`
+	Workers      int     `yaml:"workers"`
+	BatchSize    int     `yaml:"batch_size"`
+	IntakeYield  float64 `yaml:"intake_yield"`
 }
 
 type DeliveryConfig struct {
@@ -87,7 +89,7 @@ func defaultConfig() Config {
 		Data:     DataConfig{Dir: "./data"},
 		Log:      LogConfig{Level: "info", Format: "json"},
 		NLU:      NLUConfig{Extractor: "rules", Timeout: 10 * time.Second},
-		Tickets:  TicketsConfig{Workers: 16},
+		Tickets:  TicketsConfig{Workers: 2, BatchSize: 32, IntakeYield: 5},
 		Delivery: DeliveryConfig{MaxAttempts: 10, Backoff: time.Second, MaxBackoff: 10 * time.Minute, Concurrency: 64, Timeout: 30 * time.Second},
 	}
 }
@@ -203,6 +205,12 @@ func setValue(v reflect.Value, s string) error {
 			return err
 		}
 		v.SetBool(b)
+	case v.CanFloat():
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return err
+		}
+		v.SetFloat(f)
 	case v.CanInt():
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {

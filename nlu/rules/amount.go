@@ -148,7 +148,8 @@ func (m *amountModel) chinese(rs []rune, i int) (amountCand, bool) {
 		k++
 	}
 	end, jiao, ok := m.markerAfter(rs, k, v*100)
-	if !ok || end < len(rs) && isCNNumeral(rs[end]) {
+	// "三块五六" is not an amount, but "一百块一个" is (100 each).
+	if !ok || end < len(rs) && isCNNumeral(rs[end]) && !countedAfter(rs, end+1) {
 		return amountCand{}, false
 	}
 	return amountCand{cents: v*100 + jiao, start: i, end: end}, true

@@ -121,7 +121,7 @@ func (c *compiler) scoring(s Scoring, examples [][]string, m *intentModel) error
 	}
 	m.exWeight = s.ExampleWeight
 	if m.exWeight == 0 {
-		m.exWeight = 2
+		m.exWeight = 4
 	}
 	k := s.ExampleNeighbors
 	if k <= 0 {

@@ -43,7 +43,7 @@ type Scoring struct {
 	// MinScore is the score an intent needs to beat the fallback. Defaults to 1.
 	MinScore float64 `yaml:"min_score"`
 	// ExampleWeight scales the example-sentence similarity (0..1) before it
-	// is added to the keyword score. 0 means the default, 2; a negative value
+	// is added to the keyword score. 0 means the default, 4; a negative value
 	// switches example similarity off.
 	ExampleWeight float64 `yaml:"example_weight"`
 	// ExampleNeighbors is how many of an intent's most similar examples are
@@ -58,10 +58,11 @@ type Intent struct {
 	Name string `yaml:"name"`
 	// Description says what the intent covers, for people editing the file.
 	Description string `yaml:"description"`
-	// Keywords maps a phrase to its weight. Where phrases overlap in a
-	// message only the longest counts, so a longer phrase can override a
-	// shorter one inside it: "退货退款" (return) hides "退款" (refund), and
-	// "不需要退款" with weight 0 cancels "退款". Each phrase counts once.
+	// Keywords maps a phrase to its weight. A phrase found inside a longer
+	// matched phrase (of any intent) does not count, so a longer phrase
+	// overrides the words in it: "退货退款" (return) hides "退款" (refund),
+	// and "不需要退款" with a negative weight cancels "退款". Each phrase
+	// counts once per message.
 	Keywords map[string]float64 `yaml:"keywords"`
 	// Combos add weight when every group of phrases occurs in the message.
 	Combos []Combo `yaml:"combos"`
@@ -150,12 +151,12 @@ type GeneralConsultRule struct {
 
 // FieldsConfig holds the labels and formats of the LABELS.md §4 fields.
 type FieldsConfig struct {
-	OrderID    OrderIDConfig    `yaml:"order_id"`
-	Email      EmailConfig      `yaml:"email"`
-	DeviceSN   LabelConfig      `yaml:"device_sn"`
-	TrackingNo TrackingConfig   `yaml:"tracking_no"`
-	Amount     AmountConfig     `yaml:"amount"`
-	Phone      PhoneConfig      `yaml:"phone"`
+	OrderID    OrderIDConfig  `yaml:"order_id"`
+	Email      EmailConfig    `yaml:"email"`
+	DeviceSN   LabelConfig    `yaml:"device_sn"`
+	TrackingNo TrackingConfig `yaml:"tracking_no"`
+	Amount     AmountConfig   `yaml:"amount"`
+	Phone      PhoneConfig    `yaml:"phone"`
 }
 
 // LabelConfig lists the labels a value must follow.

@@ -142,3 +142,54 @@ func (m *fieldModel) companyAddress(local, domain string) bool {
 	}
 	return false
 }
+
+// addressSpans returns the spans of e-mail addresses and web links in rs.
+// Words inside them are not vocabulary: "finance@qinghe-media.cn" mentions
+// no media, "www.12315.cn" is not a threat.
+func addressSpans(rs []rune) []span {
+	var out []span
+	for i := 0; i < len(rs); i++ {
+		switch {
+		case rs[i] == '@':
+			start, end := i, i+1
+			for start > 0 && isEmailLocal(rs[start-1]) {
+				start--
+			}
+			for end < len(rs) && (isAlnum(rs[end]) || rs[end] == '.' || rs[end] == '-') {
+				end++
+			}
+			out = append(out, span{start, end})
+			i = end - 1
+		case hasPrefixAt(rs, i, []rune("http://")) || hasPrefixAt(rs, i, []rune("https://")) ||
+			hasPrefixAt(rs, i, []rune("www.")) && (i == 0 || !isAlnum(rs[i-1])):
+			end := i
+			for end < len(rs) && rs[end] < 0x80 && rs[end] != ' ' && rs[end] != '\n' {
+				end++
+			}
+			out = append(out, span{i, end})
+			i = end - 1
+		}
+	}
+	return out
+}
+
+// dropInside removes the hits that lie inside one of spans.
+func dropInside(hits []hit, spans []span) []hit {
+	if len(spans) == 0 {
+		return hits
+	}
+	kept := hits[:0]
+	for _, h := range hits {
+		inside := false
+		for _, s := range spans {
+			if int(h.start) >= s.start && int(h.end) <= s.end {
+				inside = true
+				break
+			}
+		}
+		if !inside {
+			kept = append(kept, h)
+		}
+	}
+	return kept
+}

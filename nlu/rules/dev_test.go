@@ -56,10 +56,6 @@ func TestDevAcceptance(t *testing.T) {
 		t.Errorf("field_f1 = %.3f, want >= 0.95", s.FieldF1)
 	}
 	if testing.Verbose() && os.Getenv("NLU_MISSES") != "" {
-		for _, m := range s.Errors {
-			t.Logf("%s gold=%s/%s got=%s/%s %v fields gold=%v got=%v\n    %s", m.Example.ID,
-				m.Example.Intent, m.Example.Priority, m.Got.Intent, m.Got.Priority, m.Got.Reasons,
-				m.Example.Fields, m.Got.Fields, m.Example.Text)
-		}
+		logMisses(t, s)
 	}
 }

@@ -72,9 +72,9 @@ func (x *exampleIndex) similarity(rs []rune, out []float64) {
 	for _, f := range fs {
 		id, ok := x.features[f]
 		if !ok {
-			// Unknown features still lengthen the message vector: a long
-			// message sharing two words with an example is not like it.
-			norm += math.Log(1 + float64(len(x.intentOf)))
+			// Words no example uses say nothing about which intent is
+			// nearest; letting them lengthen the message vector would only
+			// shrink every similarity of a long message.
 			continue
 		}
 		w := x.idf[id]
@@ -90,27 +90,28 @@ func (x *exampleIndex) similarity(rs []rune, out []float64) {
 	x.topK(acc, norm, out)
 }
 
-// topK averages each intent's k best example similarities into out.
+// topK averages each intent's k best example similarities into out. It
+// keeps a small sorted array per intent instead of sorting every score.
 func (x *exampleIndex) topK(acc []float32, norm float64, out []float64) {
-	best := make([][]float64, x.nIntents)
+	best := make([]float64, x.nIntents*x.k)
 	for ex, a := range acc {
 		if a == 0 {
 			continue
 		}
-		i := x.intentOf[ex]
-		best[i] = append(best[i], float64(a)/norm)
-	}
-	for i, b := range best {
-		if len(b) == 0 {
-			continue
-		}
-		slices.Sort(b)
-		slices.Reverse(b)
-		var sum float64
-		for j := 0; j < x.k; j++ {
-			if j < len(b) {
-				sum += b[j]
+		top := best[int(x.intentOf[ex])*x.k:][:x.k]
+		v := float64(a) / norm
+		for j := range top {
+			if v > top[j] {
+				copy(top[j+1:], top[j:len(top)-1])
+				top[j] = v
+				break
 			}
+		}
+	}
+	for i := range out {
+		var sum float64
+		for _, v := range best[i*x.k:][:x.k] {
+			sum += v
 		}
 		out[i] = sum / float64(x.k)
 	}

@@ -88,6 +88,7 @@ func (e *Extractor) Extract(ctx context.Context, req nlu.Request) (nlu.Extractio
 	}
 	rs := normalize(req.Text)
 	hits := e.matcher.scan(rs, make([]hit, 0, 64))
+	hits = dropInside(hits, addressSpans(rs))
 	rh := newRuleHits(rs, hits, e.uses)
 	intent, conf := e.intents.classify(rs, hits, e.uses)
 	name := e.intents.names[intent]

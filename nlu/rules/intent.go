@@ -5,8 +5,8 @@ import (
 	"slices"
 )
 
-// intentModel picks the intent of a message: keyword weights (longest phrase
-// wins where phrases overlap) plus combos plus example similarity; the best
+// intentModel picks the intent of a message: keyword weights (a phrase
+// inside a longer one does not count) plus combos plus example similarity; the best
 // total wins, an earlier first mention breaks a tie (LABELS.md §2.1 rule 8),
 // and below MinScore the fallback intent is returned.
 type intentModel struct {
@@ -87,8 +87,9 @@ func confidence(top, runnerUp float64) float64 {
 }
 
 // addKeywords adds the weight of every keyword the message contains, each
-// phrase once per intent. Overlapping phrases are resolved leftmost-longest,
-// so "不需要退款" hides the "退款" inside it; phrases with exactly the same
+// phrase once per intent. A phrase inside a longer matched phrase does not
+// count, so "不需要退款" hides the "退款" in it and "支付没反应" the "没反应";
+// phrases that merely overlap both count, and phrases with exactly the same
 // span (one phrase listed under two intents) all count.
 func (m *intentModel) addKeywords(st *intentScores, hits []hit, uses []use) {
 	kw := make([]hit, 0, 32)
@@ -98,19 +99,18 @@ func (m *intentModel) addKeywords(st *intentScores, hits []hit, uses []use) {
 		}
 	}
 	slices.SortFunc(kw, func(a, b hit) int {
-		if a.start != b.start {
-			return int(a.start - b.start)
+		if la, lb := a.end-a.start, b.end-b.start; la != lb {
+			return int(lb - la)
 		}
-		return int((b.end - b.start) - (a.end - a.start))
+		return int(a.start - b.start)
 	})
+	kept := kw[:0]
 	var seen []tag
-	lastEnd, spanStart, spanEnd := int32(-1), int32(-1), int32(-1)
 	for _, h := range kw {
-		sameSpan := h.start == spanStart && h.end == spanEnd
-		if !sameSpan && h.start < lastEnd {
+		if insideOther(kept, h) {
 			continue
 		}
-		spanStart, spanEnd, lastEnd = h.start, h.end, h.end
+		kept = append(kept, h)
 		if slices.Contains(seen, h.tag) {
 			continue
 		}
@@ -119,6 +119,16 @@ func (m *intentModel) addKeywords(st *intentScores, hits []hit, uses []use) {
 		st.score[u.a] += u.w
 		st.first[u.a] = min(st.first[u.a], h.start)
 	}
+}
+
+// insideOther reports whether h lies inside a longer kept hit.
+func insideOther(kept []hit, h hit) bool {
+	for _, k := range kept {
+		if k.start <= h.start && h.end <= k.end && (h.start != k.start || h.end != k.end) {
+			return true
+		}
+	}
+	return false
 }
 
 // addCombos adds the weight of every combo whose groups all occur.

@@ -44,7 +44,11 @@ func normalize(s string) []rune {
 func isASCIILetter(r rune) bool { return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' }
 func isDigit(r rune) bool       { return '0' <= r && r <= '9' }
 func isAlnum(r rune) bool       { return isASCIILetter(r) || isDigit(r) }
-func isHan(r rune) bool         { return unicode.Is(unicode.Han, r) }
+func isHan(r rune) bool {
+	// Fast path for the CJK Unified Ideographs block, where nearly all
+	// Chinese text lives; the table lookup covers the rest.
+	return 0x4E00 <= r && r <= 0x9FFF || r >= 0x2E80 && unicode.Is(unicode.Han, r)
+}
 
 // sameWordClass reports whether a and b would be one word: two ASCII letters
 // or two digits. A phrase edge between them is not a word boundary.

@@ -23,8 +23,11 @@ const (
 	leaseTimer
 )
 
+// leaseKey names a claimed item: inbox and outbox items by their message
+// sequence, timers by id.
 type leaseKey struct {
 	kind leaseKind
+	seq  uint64
 	id   string
 }
 
@@ -96,7 +99,7 @@ func (s *Store) ClaimInbox(ctx context.Context, now time.Time, limit int, lease 
 		var taken []leaseKey
 		c := r.bucket(bucketInbox).Cursor()
 		for k, _ := c.First(); k != nil && len(msgs) < limit; k, _ = c.Next() {
-			key := leaseKey{leaseInbox, formatMessageID(readU64(k))}
+			key := leaseKey{kind: leaseInbox, seq: readU64(k)}
 			if held(key) {
 				continue
 			}
@@ -124,7 +127,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease
 		c := r.bucket(bucketOutboxDue).Cursor()
 		for k, _ := c.First(); k != nil && len(items) < limit && !dueOf(k).After(now); k, _ = c.Next() {
 			seq := readU64(k[8:])
-			key := leaseKey{leaseOutbox, formatMessageID(seq)}
+			key := leaseKey{kind: leaseOutbox, seq: seq}
 			if held(key) {
 				continue
 			}
@@ -163,7 +166,7 @@ func (s *Store) ClaimTimers(ctx context.Context, now time.Time, limit int, lease
 		var taken []leaseKey
 		c := r.bucket(bucketTimersDue).Cursor()
 		for k, _ := c.First(); k != nil && len(timers) < limit && !dueOf(k).After(now); k, _ = c.Next() {
-			key := leaseKey{leaseTimer, string(k[8:])}
+			key := leaseKey{kind: leaseTimer, id: string(k[8:])}
 			if held(key) {
 				continue
 			}

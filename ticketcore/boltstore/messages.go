@@ -107,19 +107,25 @@ func validMessage(m ticketcore.Message) error {
 }
 
 // UpdateMessage replaces a message. What it is indexed by (channel,
-// thread, external id, direction) is its identity and cannot change.
+// thread, external id) is its identity and cannot change. The indexes
+// themselves tell whether it would, so the old record need not be decoded:
+// updates are on every message's hot path.
 func (w *writeTx) UpdateMessage(m ticketcore.Message) error {
 	seq, ok := parseMessageID(m.ID)
-	if !ok {
+	if !ok || !has(w.bucket(bucketMessages), u64(seq)) {
 		return notFound("message", m.ID)
 	}
-	old, err := w.messageAt(seq)
-	if err != nil {
-		return fmt.Errorf("update message: %w", err)
+	if err := validMessage(m); err != nil {
+		return fmt.Errorf("update message %s: %w", m.ID, err)
 	}
-	if old.Channel != m.Channel || old.Thread != m.Thread || old.ExternalID != m.ExternalID ||
-		old.Direction != m.Direction {
-		return fmt.Errorf("update message %s: %w: channel, thread, external id and direction are fixed",
+	sameThread := has(w.bucket(bucketThreads), threadKey(m.Channel, m.Thread, seq))
+	sameExternal := true
+	if m.Direction == channels.In && m.ExternalID != "" {
+		v := w.bucket(bucketExternalIDs).Get(join(m.Channel, m.ExternalID))
+		sameExternal = v != nil && readU64(v) == seq
+	}
+	if !sameThread || !sameExternal {
+		return fmt.Errorf("update message %s: %w: channel, thread and external id are fixed",
 			m.ID, ticketcore.ErrInvalid)
 	}
 	if err := putJSON(w.bucket(bucketMessages), u64(seq), m); err != nil {

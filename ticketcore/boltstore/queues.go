@@ -62,13 +62,28 @@ func (w *writeTx) EnqueueInbox(messageID string) error {
 	return w.addCount(countInbox, 1)
 }
 
+// InInbox reports whether a message waits in the inbox.
+func (r readTx) InInbox(messageID string) (bool, error) {
+	seq, ok := parseMessageID(messageID)
+	return ok && has(r.bucket(bucketInbox), u64(seq)), nil
+}
+
+// InOutbox reports whether a message waits in the outbox.
+func (r readTx) InOutbox(messageID string) (bool, error) {
+	seq, ok := parseMessageID(messageID)
+	return ok && has(r.bucket(bucketOutbox), u64(seq)), nil
+}
+
 // CompleteInbox removes a message from the inbox. One that is not there
 // (completed by a worker whose lease ran out) is no error.
 func (w *writeTx) CompleteInbox(messageID string) error {
-	w.ended = append(w.ended, leaseKey{leaseInbox, messageID})
 	seq, ok := parseMessageID(messageID)
+	if !ok {
+		return nil
+	}
+	w.ended = append(w.ended, leaseKey{kind: leaseInbox, seq: seq})
 	b := w.bucket(bucketInbox)
-	if !ok || !has(b, u64(seq)) {
+	if !has(b, u64(seq)) {
 		return nil
 	}
 	if err := b.Delete(u64(seq)); err != nil {
@@ -112,11 +127,11 @@ func (w *writeTx) RescheduleOutbox(item ticketcore.OutboxItem) error {
 
 // CompleteOutbox removes an item; a missing one is no error.
 func (w *writeTx) CompleteOutbox(messageID string) error {
-	w.ended = append(w.ended, leaseKey{leaseOutbox, messageID})
 	seq, ok := parseMessageID(messageID)
 	if !ok {
 		return nil
 	}
+	w.ended = append(w.ended, leaseKey{kind: leaseOutbox, seq: seq})
 	removed, err := w.unqueueOutbox(seq)
 	if err != nil || !removed {
 		return err
@@ -138,7 +153,7 @@ func (w *writeTx) unqueueOutbox(seq uint64) (bool, error) {
 	if !found {
 		return false, nil
 	}
-	w.ended = append(w.ended, leaseKey{leaseOutbox, formatMessageID(seq)})
+	w.ended = append(w.ended, leaseKey{kind: leaseOutbox, seq: seq})
 	if err := w.bucket(bucketOutboxDue).Delete(dueKey(old.Due, u64(seq))); err != nil {
 		return false, w.fail("unqueue outbox "+old.MessageID, err)
 	}
@@ -195,7 +210,7 @@ func (w *writeTx) DeleteTimer(id string) error {
 // unscheduleTimer removes a timer's due-index key and ends its claim; it
 // reports whether the timer existed.
 func (w *writeTx) unscheduleTimer(id string) (bool, error) {
-	w.ended = append(w.ended, leaseKey{leaseTimer, id})
+	w.ended = append(w.ended, leaseKey{kind: leaseTimer, id: id})
 	var old ticketcore.Timer
 	found, err := getJSON(w.bucket(bucketTimers), []byte(id), &old)
 	if err != nil {

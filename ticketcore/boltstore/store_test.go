@@ -162,8 +162,9 @@ func TestConcurrentUpdatesShareCommits(t *testing.T) {
 	}
 }
 
-// TestFailedFnReruns the others of its batch: earlier fns run again in a
-// fresh transaction, later ones once, and each write is stored once.
+// TestFailedFnRerunsTheRest: a failing fn sends the others of its batch to
+// a fresh transaction, where the earlier ones run again; later ones run
+// once, and each write is stored once.
 func TestFailedFnRerunsTheRest(t *testing.T) {
 	s := openAt(t, tempPath(t), Config{})
 	g := holdWriter(s)

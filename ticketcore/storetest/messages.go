@@ -54,6 +54,14 @@ func testMessages(t *testing.T, h Harness) {
 		return tx.UpdateMessage(ticketcore.Message{ID: "msg-9999999999", Channel: channels.API, Thread: "x"})
 	})
 	wantErrIs(t, "UpdateMessage of an unknown message", err, ticketcore.ErrNotFound)
+	moved := sent
+	moved.Thread = "another-thread"
+	err = s.Update(ctx, func(tx ticketcore.Tx) error { return tx.UpdateMessage(moved) })
+	wantErrIs(t, "UpdateMessage that moves a message to another thread", err, ticketcore.ErrInvalid)
+	renamed := msgs[0]
+	renamed.ExternalID = "ext-renamed"
+	err = s.Update(ctx, func(tx ticketcore.Tx) error { return tx.UpdateMessage(renamed) })
+	wantErrIs(t, "UpdateMessage that changes the external id", err, ticketcore.ErrInvalid)
 }
 
 func testValidation(t *testing.T, h Harness) {

@@ -84,6 +84,7 @@ func testInboxClaims(t *testing.T, h Harness) {
 	if st := stats(t, s); st.Inbox != 2 {
 		t.Errorf("Stats.Inbox = %d, want 2", st.Inbox)
 	}
+	wantQueued(t, s, "inbox", ticketcore.ReadTx.InInbox, map[string]bool{m1: false, m2: true, m3: true, "nonsense": false})
 	err := s.Update(ctx, func(tx ticketcore.Tx) error { return tx.EnqueueInbox("msg-9999999999") })
 	wantErrIs(t, "EnqueueInbox of an unknown message", err, ticketcore.ErrNotFound)
 }
@@ -124,6 +125,7 @@ func testOutboxClaims(t *testing.T, h Harness) {
 	if st := stats(t, s); st.Outbox != 2 {
 		t.Errorf("Stats.Outbox = %d, want 2", st.Outbox)
 	}
+	wantQueued(t, s, "outbox", ticketcore.ReadTx.InOutbox, map[string]bool{now.ID: false, soon.ID: true, late.ID: true, "nonsense": false})
 	update(t, s, func(tx ticketcore.Tx) error {
 		return tx.RescheduleOutbox(ticketcore.OutboxItem{MessageID: now.ID, Due: t0, Attempts: 1})
 	})
@@ -224,4 +226,21 @@ func testStats(t *testing.T, h Harness) {
 	if got := claimOutbox(t, s, t0.Add(30*time.Minute), 10); len(got) != 0 {
 		t.Errorf("enqueueing an item again did not move its due time: claimed %v", ids(got, outboxID))
 	}
+}
+
+// wantQueued checks InInbox or InOutbox for each message id.
+func wantQueued(t *testing.T, s ticketcore.Store, queue string, in func(ticketcore.ReadTx, string) (bool, error), want map[string]bool) {
+	t.Helper()
+	view(t, s, func(tx ticketcore.ReadTx) error {
+		for id, w := range want {
+			got, err := in(tx, id)
+			if err != nil {
+				return err
+			}
+			if got != w {
+				t.Errorf("%s holds %s: %v, want %v", queue, id, got, w)
+			}
+		}
+		return nil
+	})
 }

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -219,10 +220,13 @@ func messageID(m ticketcore.Message) string    { return m.ID }
 func outboxID(it ticketcore.OutboxItem) string { return it.MessageID }
 func timerID(tm ticketcore.Timer) string       { return tm.ID }
 func ticketIDOf(tk ticketcore.Ticket) string   { return tk.ID }
-func texts(msgs []ticketcore.Message) []string {
-	return ids(msgs, func(m ticketcore.Message) string { return m.Text })
-}
-func sameIDs(a, b []string) bool { return fmt.Sprint(a) == fmt.Sprint(b) }
+func messageText(m ticketcore.Message) string  { return m.Text }
+
+func texts(msgs []ticketcore.Message) []string { return ids(msgs, messageText) }
+
+// sameIDs compares lists; nil and empty are the same.
+func sameIDs(a, b []string) bool { return slices.Equal(a, b) }
+
 func stats(t *testing.T, s ticketcore.Store) ticketcore.Stats {
 	t.Helper()
 	st, err := s.Stats(ctx)
