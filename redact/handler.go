@@ -2,6 +2,7 @@ package redact
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 )
@@ -57,9 +58,12 @@ func attr(a slog.Attr) slog.Attr {
 		}
 		return slog.Group(a.Key, masked...)
 	case slog.KindAny:
+		// Anything else (an error, a map of ticket fields, a struct) is
+		// logged as its masked text: structure is worth less than privacy.
 		if err, ok := v.Any().(error); ok {
 			return slog.String(a.Key, Text(err.Error()))
 		}
+		return slog.String(a.Key, Text(fmt.Sprint(v.Any())))
 	}
 	return slog.Attr{Key: a.Key, Value: v}
 }

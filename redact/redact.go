@@ -27,16 +27,23 @@ func Text(s string) string {
 }
 
 // replaceGroup replaces the second submatch of each match of re (the first
-// and third are the boundaries around it).
+// and third are the boundaries around it). Each search starts where the
+// last masked group ended, so the boundary between two numbers ("…,…")
+// serves both.
 func replaceGroup(re *regexp.Regexp, s string, mask func(string) string) string {
 	var b strings.Builder
 	last := 0
-	for _, m := range re.FindAllStringSubmatchIndex(s, -1) {
-		b.WriteString(s[last:m[4]])
-		b.WriteString(mask(s[m[4]:m[5]]))
-		last = m[5]
+	for last < len(s) {
+		m := re.FindStringSubmatchIndex(s[last:])
+		if m == nil {
+			break
+		}
+		start, end := last+m[4], last+m[5]
+		b.WriteString(s[last:start])
+		b.WriteString(mask(s[start:end]))
+		last = end
 	}
-	if last == 0 {
+	if b.Len() == 0 {
 		return s
 	}
 	b.WriteString(s[last:])

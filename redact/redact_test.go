@@ -17,6 +17,9 @@ func TestText(t *testing.T) {
 		{"身份证 11010519491231002X", "身份证 110***********002X"},
 		{"订单 2026112500012345 还没发货", "订单 2026112500012345 还没发货"}, // order ids are not personal
 		{"hotline 400-820-1234", "hotline 400-820-1234"},
+		{"13800138000,13900139000", "138****8000,139****9000"},
+		{"电话13800138000或13900139000", "电话138****8000或139****9000"},
+		{"11010519491231002X,11010519491231003X", "110***********002X,110***********003X"},
 		{"", ""},
 	} {
 		if got := Text(c.in); got != c.want {
@@ -42,9 +45,10 @@ func TestHandlerMasks(t *testing.T) {
 	log := slog.New(NewHandler(slog.NewJSONHandler(&buf, nil)))
 	log.With("thread", "user-13800138000").Info("customer 13800138000 wrote",
 		"text", "my mail is wf@example.com", "err", errors.New("send to 13900139000 failed"),
-		slog.Group("req", "phone", "13700137000"), "count", 3)
+		slog.Group("req", "phone", "13700137000"), "count", 3,
+		"fields", map[string]string{"phone": "13600136000"})
 	out := buf.String()
-	for _, leak := range []string{"13800138000", "wf@example.com", "13900139000", "13700137000"} {
+	for _, leak := range []string{"13800138000", "wf@example.com", "13900139000", "13700137000", "13600136000"} {
 		if strings.Contains(out, leak) {
 			t.Errorf("log line leaks %q: %s", leak, out)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/loopdesk/loopdesk/channels"
 	"github.com/loopdesk/loopdesk/nlu"
@@ -63,9 +64,15 @@ func (s *Service) Change(ctx context.Context, id, by string, p Patch) (Ticket, e
 		if t, err = tx.Ticket(id); err != nil {
 			return err
 		}
+		wasActive := IsActive(t.Status)
 		changes, err := p.apply(&t)
 		if err != nil || len(changes) == 0 {
 			return err
+		}
+		if !wasActive && IsActive(t.Status) {
+			if err := onlyActiveTicket(tx, t); err != nil {
+				return err
+			}
 		}
 		now := s.cfg.Now()
 		for _, c := range changes {
@@ -73,8 +80,11 @@ func (s *Service) Change(ctx context.Context, id, by string, p Patch) (Ticket, e
 				return err
 			}
 		}
-		if t.Status == StatusSolved && slices.ContainsFunc(changes, func(c change) bool { return c.field == "status" }) {
-			t.SolvedAt = now
+		if slices.ContainsFunc(changes, func(c change) bool { return c.field == "status" }) {
+			t.SolvedAt = time.Time{}
+			if t.Status == StatusSolved {
+				t.SolvedAt = now
+			}
 		}
 		t.UpdatedAt = now
 		return tx.UpdateTicket(t)
@@ -83,6 +93,17 @@ func (s *Service) Change(ctx context.Context, id, by string, p Patch) (Ticket, e
 		return Ticket{}, fmt.Errorf("change ticket %s: %w", id, err)
 	}
 	return t, nil
+}
+
+// onlyActiveTicket refuses to reopen t while its thread has another active
+// ticket: the customer's messages go to one ticket at a time.
+func onlyActiveTicket(tx ReadTx, t Ticket) error {
+	other, err := tx.ActiveTicket(t.Channel, t.Thread)
+	if err != nil || other == "" || other == t.ID {
+		return err
+	}
+	return fmt.Errorf("%w: %s is the conversation's active ticket; solve or merge it before reopening %s",
+		ErrConflict, other, t.ID)
 }
 
 type change struct {

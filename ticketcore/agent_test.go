@@ -134,3 +134,37 @@ func TestReplyAndNote(t *testing.T) {
 		t.Errorf("conversation has %d messages, want 3 (message, ack, reply)", len(conv))
 	}
 }
+
+// A solved ticket cannot be reopened while its conversation has a newer
+// active ticket; it can once that one is solved.
+func TestReopenWithAnotherActiveTicket(t *testing.T) {
+	h := newHarness(t, fakeExtractor{}, &fakeChannel{}, nil)
+	ctx := context.Background()
+	h.send("e1", "u", "第一个问题")
+	h.settled("T-000001")
+	if _, err := h.svc.Change(ctx, "T-000001", "alice", ticketcore.Patch{Status: ptr("solved")}); err != nil {
+		t.Fatal(err)
+	}
+	if tk := h.ticket("T-000001"); tk.SolvedAt.IsZero() {
+		t.Error("SolvedAt not set")
+	}
+	h.send("e2", "u", "第二个问题")
+	h.settled("T-000002")
+	if _, err := h.svc.Change(ctx, "T-000001", "alice", ticketcore.Patch{Status: ptr("open")}); !errors.Is(err, ticketcore.ErrConflict) {
+		t.Fatalf("reopen beside an active ticket: %v", err)
+	}
+	if _, err := h.svc.Change(ctx, "T-000002", "alice", ticketcore.Patch{Status: ptr("solved")}); err != nil {
+		t.Fatal(err)
+	}
+	tk, err := h.svc.Change(ctx, "T-000001", "alice", ticketcore.Patch{Status: ptr("open")})
+	if err != nil || !tk.SolvedAt.IsZero() {
+		t.Fatalf("reopen: %v, SolvedAt %v", err, tk.SolvedAt)
+	}
+	h.send("e3", "u", "补充一下")
+	h.eventually("the message joins the reopened ticket", func() bool {
+		return len(entriesOf(h.ticket("T-000001"), ticketcore.EntryMessage)) == 2
+	})
+	if _, err := h.svc.Ticket(ctx, "T-000003"); !errors.Is(err, ticketcore.ErrNotFound) {
+		t.Errorf("a third ticket was opened: %v", err)
+	}
+}

@@ -24,7 +24,7 @@ func (s *Service) runInbox(ctx context.Context) {
 	var wg sync.WaitGroup
 	for i := range workers {
 		workers[i] = make(chan Message, 4*s.cfg.BatchSize)
-		wg.Go(func() { s.work(context.WithoutCancel(ctx), workers[i]) })
+		wg.Go(func() { s.work(ctx, workers[i]) })
 	}
 	defer func() {
 		for _, w := range workers {
@@ -68,9 +68,15 @@ func (s *Service) runInbox(ctx context.Context) {
 // IntakeYield times as long as the batch took, as PostgreSQL's vacuum
 // rests by its cost delay: acknowledging a burst of new messages comes
 // first, filing catches up when the burst is over.
+//
+// Once ctx is done, the batch in hand is finished and the rest of in is
+// dropped: those messages stay in the inbox for the next start.
 func (s *Service) work(ctx context.Context, in <-chan Message) {
 	batch := make([]Message, 0, s.cfg.BatchSize)
 	for m := range in {
+		if ctx.Err() != nil {
+			continue
+		}
 		batch = append(batch[:0], m)
 	drain:
 		for len(batch) < s.cfg.BatchSize {
@@ -85,7 +91,7 @@ func (s *Service) work(ctx context.Context, in <-chan Message) {
 			}
 		}
 		arrived, start := s.intake.Load(), time.Now()
-		s.file(ctx, batch)
+		s.file(context.WithoutCancel(ctx), batch)
 		if s.cfg.IntakeYield > 0 && s.intake.Load() != arrived {
 			time.Sleep(time.Duration(float64(time.Since(start)) * s.cfg.IntakeYield))
 		}
@@ -113,9 +119,7 @@ func (s *Service) file(ctx context.Context, batch []Message) {
 			return s.fileBatchTx(tx, batch, readings, &f)
 		})
 		if err != nil && len(batch) > 1 {
-			for _, m := range batch {
-				s.file(ctx, []Message{m})
-			}
+			s.fileOneByOne(ctx, batch)
 			return
 		}
 		if err != nil {
@@ -132,6 +136,31 @@ func (s *Service) file(ctx context.Context, batch []Message) {
 		}
 		batch = f.deferred
 	}
+}
+
+// fileOneByOne files each message of a failed batch on its own. Once one
+// fails, the later messages of its thread wait with it, so that the
+// thread keeps its order.
+func (s *Service) fileOneByOne(ctx context.Context, batch []Message) {
+	failed := map[string]bool{}
+	for _, m := range batch {
+		thread := m.Channel + "\x00" + m.Thread
+		if failed[thread] {
+			continue
+		}
+		s.file(ctx, []Message{m})
+		if queued, err := s.queued(ctx, m.ID); err != nil || queued {
+			failed[thread] = true
+		}
+	}
+}
+
+func (s *Service) queued(ctx context.Context, msgID string) (queued bool, err error) {
+	err = s.store.View(ctx, func(tx ReadTx) error {
+		queued, err = tx.InInbox(msgID)
+		return err
+	})
+	return queued, err
 }
 
 // read extracts the messages that will open a ticket: those whose thread

@@ -68,7 +68,9 @@ type ReadTx interface {
 	// empty on the last one.
 	Tickets(q TicketQuery) (tickets []Ticket, next string, err error)
 	// ActiveTicket returns the id of the active (not solved or closed) ticket
-	// of a thread, or "" when there is none.
+	// of a thread, or "" when there is none. A thread has one active ticket
+	// at a time (the Service keeps it so); should a second become active,
+	// the first keeps the index until it is solved or closed.
 	ActiveTicket(channel, thread string) (string, error)
 	// Message returns a stored message, or ErrNotFound.
 	Message(id string) (Message, error)

@@ -3,6 +3,7 @@ package ticketcore
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"strings"
@@ -29,6 +30,9 @@ type TemplateData struct {
 	Priority string
 }
 
+var sampleData = TemplateData{TicketID: "T-000123", Subject: "订单还没发货", Name: "王芳",
+	Intent: "logistics", Priority: "normal"}
+
 // ParseTemplates reads every *.tmpl file of dir in fsys. Each name the
 // Service uses must exist in Chinese (the fallback for any language).
 func ParseTemplates(fsys fs.FS, dir string) (*Templates, error) {
@@ -49,6 +53,11 @@ func ParseTemplates(fsys fs.FS, dir string) (*Templates, error) {
 		tmpl, err := template.New(key).Option("missingkey=error").Parse(string(src))
 		if err != nil {
 			return nil, fmt.Errorf("parse template %s: %w", f, err)
+		}
+		// A misspelt field ({{.TicketId}}) only fails when executed: try each
+		// template now, not when the first customer writes.
+		if err := tmpl.Execute(io.Discard, sampleData); err != nil {
+			return nil, fmt.Errorf("template %s: %w", f, err)
 		}
 		t.byKey[key] = tmpl
 	}

@@ -99,7 +99,8 @@ func ParseTicketID(id string) (uint64, bool) {
 		return 0, false
 	}
 	n, err := strconv.ParseUint(digits, 10, 64)
-	return n, err == nil && n > 0
+	// Only the canonical form: T-0000001 is not another name of T-000001.
+	return n, err == nil && n > 0 && FormatTicketID(n) == id
 }
 
 // subjectOf is the first line of text, cut to a length that fits a list.

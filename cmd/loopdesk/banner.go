@@ -25,7 +25,7 @@ func printBanner(w io.Writer, cfg Config, addr string, made firstStart) {
 		if made.CallbackSecret != "" {
 			fmt.Fprintf(w, "  callback signing secret:   %s\n", made.CallbackSecret)
 		}
-		fmt.Fprintf(w, "  Lost them? Stop loopdesk, set auth.admin_token / channels.api.token, or delete %s to start afresh.\n", dataDir)
+		fmt.Fprintf(w, "  Lost one? Configure your own (LOOPDESK_AUTH_ADMIN_TOKEN, LOOPDESK_CHANNELS_API_TOKEN): it replaces the one made here.\n")
 	}
 	fmt.Fprintf(w, `
 Send a first message:

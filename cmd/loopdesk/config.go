@@ -146,19 +146,18 @@ type configKey struct {
 	value reflect.Value
 }
 
-// configKeys lists the scalar keys of the struct v points at, in order.
-// Lists (auth.tokens) have no environment form.
+// configKeys lists the keys of the struct v points at, in order: every
+// scalar, and lists (auth.tokens) as one key whose environment form is the
+// list in YAML or JSON.
 func configKeys(v reflect.Value, prefix string) []configKey {
 	var out []configKey
 	t := v.Type()
 	for i := range t.NumField() {
 		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
 		key := prefix + name
-		switch f := v.Field(i); f.Kind() {
-		case reflect.Struct:
+		if f := v.Field(i); f.Kind() == reflect.Struct {
 			out = append(out, configKeys(f, key+".")...)
-		case reflect.Slice:
-		default:
+		} else {
 			out = append(out, configKey{key, f})
 		}
 	}
@@ -197,6 +196,8 @@ func setValue(v reflect.Value, s string) error {
 			return err
 		}
 		v.SetInt(int64(d))
+	case v.Kind() == reflect.Slice:
+		return yaml.Unmarshal([]byte(s), v.Addr().Interface())
 	case v.Kind() == reflect.String:
 		v.SetString(s)
 	case v.Kind() == reflect.Bool:

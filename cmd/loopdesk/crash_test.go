@@ -22,32 +22,48 @@ import (
 )
 
 // callbackCounter is an integrator's callback endpoint: it verifies each
-// signed reply and counts deliveries by outbound id.
+// signed reply, refuses the first delivery of every id with a 503 (so that
+// retries are pending when the server is killed), and counts the
+// deliveries it accepts by outbound id.
 type callbackCounter struct {
 	mu       sync.Mutex
+	refused  map[string]bool
 	byID     map[string]int
-	byTicket map[string]map[string]bool // ticket → outbound ids received
+	byTicket map[string]map[string]bool // ticket → outbound ids accepted
 	bad      int
+}
+
+func newCallbackCounter() *callbackCounter {
+	return &callbackCounter{refused: map[string]bool{}, byID: map[string]int{}, byTicket: map[string]map[string]bool{}}
 }
 
 func (c *callbackCounter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	var cb api.Callback
-	if api.Verify(testAPIToken, r.Header, body, time.Now(), time.Minute) != nil || json.Unmarshal(body, &cb) != nil {
-		c.mu.Lock()
-		c.bad++
-		c.mu.Unlock()
-		http.Error(w, "bad callback", http.StatusBadRequest)
-		return
-	}
+	ok := api.Verify(testAPIToken, r.Header, body, time.Now(), time.Minute) == nil && json.Unmarshal(body, &cb) == nil
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.byID[cb.ID]++
-	if c.byTicket[cb.TicketID] == nil {
-		c.byTicket[cb.TicketID] = map[string]bool{}
+	switch {
+	case !ok:
+		c.bad++
+		http.Error(w, "bad callback", http.StatusBadRequest)
+	case !c.refused[cb.ID]:
+		c.refused[cb.ID] = true
+		http.Error(w, "try again", http.StatusServiceUnavailable)
+	default:
+		c.byID[cb.ID]++
+		if c.byTicket[cb.TicketID] == nil {
+			c.byTicket[cb.TicketID] = map[string]bool{}
+		}
+		c.byTicket[cb.TicketID][cb.ID] = true
+		w.WriteHeader(http.StatusNoContent)
 	}
-	c.byTicket[cb.TicketID][cb.ID] = true
-	w.WriteHeader(http.StatusNoContent)
+}
+
+func (c *callbackCounter) accepted() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.byID)
 }
 
 // loopdeskProcess is a real loopdesk serve process (this test binary
@@ -92,6 +108,7 @@ func startLoopdesk(t *testing.T, dataDir, callbackURL string) *loopdeskProcess {
 type sendResult struct {
 	messageID string
 	acked     bool
+	duplicate bool
 }
 
 // postMessage sends message i once; only a 202 counts as acknowledged.
@@ -107,72 +124,91 @@ func postMessage(client *http.Client, url string, i int) sendResult {
 	defer resp.Body.Close()
 	var a struct {
 		MessageID string `json:"message_id"`
+		Duplicate bool   `json:"duplicate"`
 	}
 	if resp.StatusCode != http.StatusAccepted || json.NewDecoder(resp.Body).Decode(&a) != nil {
 		return sendResult{}
 	}
-	return sendResult{messageID: a.MessageID, acked: true}
+	return sendResult{messageID: a.MessageID, acked: true, duplicate: a.Duplicate}
 }
 
-// TestKill9LosesNothing: kill -9 during 2,000 concurrent messages, restart.
-// Every message answered 202 is on exactly one ticket, and every ticket's
-// acknowledgement reaches the callback receiver under exactly one outbound id.
-func TestKill9LosesNothing(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts and kills real loopdesk processes")
-	}
-	const total, clients, killAfter = 2000, 64, 700
-	counter := &callbackCounter{byID: map[string]int{}, byTicket: map[string]map[string]bool{}}
-	receiver := httptest.NewServer(counter)
-	defer receiver.Close()
-	dataDir := t.TempDir()
+const crashMessages = 2000
 
-	first := startLoopdesk(t, dataDir, receiver.URL)
-	results := make([]sendResult, total)
-	var acked atomic.Int64
-	next := atomic.Int64{}
-	killed := make(chan struct{})
+// sendAll posts every message from 64 clients at once. With kill, p gets
+// SIGKILL once killAfter messages were acknowledged (or at the end).
+func sendAll(p *loopdeskProcess, kill bool, killAfter int) []sendResult {
+	results := make([]sendResult, crashMessages)
+	var acked, next atomic.Int64
 	var once sync.Once
-	var wg sync.WaitGroup
+	killOnce := func() { once.Do(func() { p.cmd.Process.Signal(syscall.SIGKILL) }) }
 	client := &http.Client{Timeout: 10 * time.Second}
-	for range clients {
+	var wg sync.WaitGroup
+	for range 64 {
 		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < total; i = int(next.Add(1) - 1) {
-				results[i] = postMessage(client, first.url, i)
-				if results[i].acked && acked.Add(1) == killAfter {
-					once.Do(func() {
-						first.cmd.Process.Signal(syscall.SIGKILL)
-						close(killed)
-					})
+			for i := int(next.Add(1) - 1); i < crashMessages; i = int(next.Add(1) - 1) {
+				results[i] = postMessage(client, p.url, i)
+				if kill && results[i].acked && acked.Add(1) == int64(killAfter) {
+					killOnce()
 				}
 			}
 		})
 	}
 	wg.Wait()
-	<-killed
-	first.cmd.Wait()
-	t.Logf("before kill -9: %d of %d messages acknowledged", acked.Load(), total)
+	if kill {
+		killOnce()
+		p.cmd.Wait()
+	}
+	return results
+}
+
+// TestKill9LosesNothing: kill -9 during 2,000 concurrent messages, restart,
+// let the client resend, kill -9 again while tickets are being filed and
+// acknowledgements delivered (the receiver refuses each first delivery, so
+// retries are pending), restart. Every message answered 202 is on exactly
+// one ticket, and every ticket's acknowledgement reaches the receiver under
+// exactly one outbound id.
+func TestKill9LosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills real loopdesk processes")
+	}
+	counter := newCallbackCounter()
+	receiver := httptest.NewServer(counter)
+	defer receiver.Close()
+	dataDir := t.TempDir()
+
+	results := sendAll(startLoopdesk(t, dataDir, receiver.URL), true, 700)
+	acked := 0
+	for _, r := range results {
+		if r.acked {
+			acked++
+		}
+	}
+	t.Logf("first kill -9: %d of %d messages acknowledged", acked, crashMessages)
 
 	second := startLoopdesk(t, dataDir, receiver.URL)
-	defer func() {
-		second.cmd.Process.Signal(syscall.SIGTERM)
-		if err := second.cmd.Wait(); err != nil {
-			t.Errorf("graceful stop: %v\n%s", err, second.logs)
-		}
-	}()
-	// A client retries what was not acknowledged; resending acknowledged
-	// ones must change nothing.
-	for i := range total {
-		r := postMessage(client, second.url, i)
-		if !r.acked {
+	// The client resends everything: what was not acknowledged, and more.
+	for i, r := range sendAll(second, false, 0) {
+		switch {
+		case !r.acked:
 			t.Fatalf("resend %d after restart failed", i)
-		}
-		if results[i].acked && r.messageID != results[i].messageID {
-			t.Fatalf("message %d: id %s before the crash, %s after", i, results[i].messageID, r.messageID)
+		case results[i].acked && (r.messageID != results[i].messageID || !r.duplicate):
+			t.Fatalf("message %d: %s before the crash, %+v after", i, results[i].messageID, r)
 		}
 		results[i] = r
 	}
-	checkEveryMessageOnOneTicket(t, second.url, results, counter)
+	waitFor(t, "some acknowledgements delivered", func() bool { return counter.accepted() >= 100 })
+	second.cmd.Process.Signal(syscall.SIGKILL)
+	second.cmd.Wait()
+	t.Logf("second kill -9: %d acknowledgements accepted", counter.accepted())
+
+	third := startLoopdesk(t, dataDir, receiver.URL)
+	defer func() {
+		third.cmd.Process.Signal(syscall.SIGTERM)
+		if err := third.cmd.Wait(); err != nil {
+			t.Errorf("graceful stop: %v\n%s", err, third.logs)
+		}
+	}()
+	checkEveryMessageOnOneTicket(t, third.url, results, counter)
 }
 
 func checkEveryMessageOnOneTicket(t *testing.T, url string, results []sendResult, counter *callbackCounter) {

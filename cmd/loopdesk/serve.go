@@ -20,7 +20,6 @@ import (
 	"github.com/loopdesk/loopdesk/agentapi"
 	"github.com/loopdesk/loopdesk/channels/api"
 	"github.com/loopdesk/loopdesk/configs"
-	"github.com/loopdesk/loopdesk/internal/httpjson"
 	"github.com/loopdesk/loopdesk/nlu/rules"
 	"github.com/loopdesk/loopdesk/redact"
 	"github.com/loopdesk/loopdesk/ticketcore"
@@ -116,23 +115,18 @@ func (g *gateway) wire(cfg Config) error {
 	g.service = svc
 	apiChannel, err := api.New(api.Config{TokenHash: creds.apiTokenHash, CallbackURL: cfg.Channels.API.CallbackURL,
 		CallbackSecret: creds.callbackSecret, MaxBodyBytes: cfg.Server.MaxBodyBytes,
-		Logger: g.log.With("channel", "api")}, svc, svc)
+		Logger: g.log}, svc, svc)
 	if err != nil {
 		return err
 	}
 	svc.Attach(apiChannel)
 
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
+	mux.HandleFunc("GET /healthz", g.health)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	apiChannel.Register(mux)
 	agentapi.New(agentapi.Config{MaxBodyBytes: cfg.Server.MaxBodyBytes, Logger: g.log}, svc, creds.tokens).Register(mux)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		httpjson.WriteError(w, httpjson.Errorf(http.StatusNotFound, "not_found", "no route %s %s", r.Method, r.URL.Path))
-	})
-	g.handler = mux
+	g.handler = jsonRouteErrors(mux)
 	return nil
 }
 
@@ -154,7 +148,9 @@ func newExtractor(cfg NLUConfig) (*rules.Extractor, error) {
 }
 
 // run serves HTTP and works the queues until ctx ends; then HTTP stops
-// first (in-flight requests finish), then the service finishes its work.
+// first (in-flight requests finish), then the service finishes the work in
+// hand. Whatever is left after shutdownTimeout stays queued in the store
+// for the next start.
 func (g *gateway) run(ctx context.Context, ln net.Listener, shutdownTimeout time.Duration) error {
 	srv := &http.Server{Handler: g.handler, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
@@ -164,9 +160,7 @@ func (g *gateway) run(ctx context.Context, ln net.Listener, shutdownTimeout time
 	workDone := make(chan struct{})
 	go func() {
 		defer close(workDone)
-		if os.Getenv("TMP_NOWORK") == "" {
-			_ = g.service.Run(workCtx)
-		}
+		_ = g.service.Run(workCtx)
 	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -176,13 +170,19 @@ func (g *gateway) run(ctx context.Context, ln net.Listener, shutdownTimeout time
 	case err = <-serveErr:
 	}
 	g.log.Info("shutting down")
-	shutCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	deadline := time.Now().Add(shutdownTimeout)
+	shutCtx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	if serr := srv.Shutdown(shutCtx); serr != nil && err == nil {
-		err = fmt.Errorf("stop http: %w", serr)
+	if serr := srv.Shutdown(shutCtx); serr != nil {
+		g.log.Warn("in-flight requests did not finish in time; closing them", "err", serr)
+		srv.Close()
 	}
 	stopWork()
-	<-workDone
+	select {
+	case <-workDone:
+	case <-time.After(time.Until(deadline)):
+		g.log.Warn("work in hand did not finish in time; it stays queued for the next start")
+	}
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -304,5 +306,87 @@ func TestHealthAndMetrics(t *testing.T) {
 		if !strings.Contains(text, want) {
 			t.Errorf("metrics lack %q", want)
 		}
+	}
+}
+
+// Without configured tokens the first start makes them, keeps only their
+// hashes, and shows them once; the next start uses the stored hashes.
+func TestFirstStartMakesTokens(t *testing.T) {
+	cfg := defaultConfig()
+	cfg.Data.Dir = t.TempDir()
+	cfg.Channels.API.CallbackURL = "http://127.0.0.1:1/never"
+	start := func() (*gateway, *httptest.Server) {
+		g, err := build(cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g, httptest.NewServer(g.handler)
+	}
+	g, srv := start()
+	made := g.secrets
+	if made.AdminToken == "" || made.APIToken == "" || made.CallbackSecret == "" {
+		t.Fatalf("first start made %+v", made)
+	}
+	var banner bytes.Buffer
+	printBanner(&banner, cfg, "127.0.0.1:8080", made)
+	if !strings.Contains(banner.String(), made.AdminToken) || !strings.Contains(banner.String(), made.APIToken) {
+		t.Errorf("banner does not show the new tokens:\n%s", banner.String())
+	}
+	if a := call(t, "GET", srv.URL+"/api/v1/tickets", made.AdminToken, nil); a.status != 200 {
+		t.Errorf("new admin token: %d %s", a.status, a.raw)
+	}
+	raw, _ := os.ReadFile(filepath.Join(cfg.Data.Dir, "loopdesk.db"))
+	for _, secret := range []string{made.AdminToken, made.APIToken} {
+		if bytes.Contains(raw, []byte(secret)) {
+			t.Errorf("the data file holds a token in the clear")
+		}
+	}
+	srv.Close()
+	g.close()
+
+	g, srv = start()
+	defer func() { srv.Close(); g.close() }()
+	if g.secrets != (firstStart{}) {
+		t.Errorf("second start made secrets again: %+v", g.secrets)
+	}
+	if a := call(t, "GET", srv.URL+"/api/v1/tickets", made.AdminToken, nil); a.status != 200 {
+		t.Errorf("admin token after restart: %d", a.status)
+	}
+	msg := map[string]any{"external_id": "f-1", "from": map[string]any{"id": "u"}, "text": "hi"}
+	if a := call(t, "POST", srv.URL+"/api/v1/channels/api/messages", made.APIToken, msg); a.status != http.StatusAccepted {
+		t.Errorf("api token after restart: %d", a.status)
+	}
+}
+
+// A callback receiver that refuses a reply for good (4xx) gets it once; the
+// reply is marked failed on the ticket, with the reason, and counted.
+func TestRefusedCallbackMarksReplyFailed(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		mu.Unlock()
+		http.Error(w, "unknown user", http.StatusUnprocessableEntity)
+	}))
+	defer receiver.Close()
+	srv, _ := newTestGateway(t, func(c *Config) { c.Channels.API.CallbackURL = receiver.URL })
+	call(t, "POST", srv.URL+"/api/v1/channels/api/messages", testAPIToken, map[string]any{
+		"external_id": "r-1", "from": map[string]any{"id": "u"}, "text": "退款怎么还没到"})
+	var text string
+	waitFor(t, "the failure is counted", func() bool {
+		text = call(t, "GET", srv.URL+"/metrics", "", nil).raw
+		return strings.Contains(text, `loopdesk_outbox_failed_total{channel="api"} 1`)
+	})
+	tk := call(t, "GET", srv.URL+"/api/v1/tickets/T-000001", testAdminToken, nil)
+	timeline := tk.body["timeline"].([]any)
+	reply, last := timeline[2].(map[string]any), timeline[len(timeline)-1].(map[string]any)
+	if reply["delivery"] != "failed" || last["event"] != "delivery_failed" || !strings.Contains(last["reason"].(string), "422") {
+		t.Errorf("timeline: %s", tk.raw)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if calls != 1 {
+		t.Errorf("the receiver was called %d times, want 1", calls)
 	}
 }

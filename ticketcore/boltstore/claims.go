@@ -155,6 +155,7 @@ func (r readTx) outboxItem(seq uint64) (ticketcore.OutboxItem, error) {
 		return it, notFound("outbox item", formatMessageID(seq))
 	}
 	it.Message, err = r.messageAt(seq)
+	it.MessageID = it.Message.ID
 	return it, err
 }
 

@@ -200,7 +200,13 @@ func (s *Store) try(live []*request) (int, error) {
 		_ = tx.Rollback()
 		return failed, err
 	}
-	answer(live, s.commit(tx, w, len(live)))
+	err = s.commit(tx, len(live))
+	if err == nil {
+		// Before answering, so that a caller who completed or rescheduled
+		// an item sees its claim ended when Update returns.
+		s.leases.end(w.ended)
+	}
+	answer(live, err)
 	return -1, nil
 }
 
@@ -215,9 +221,9 @@ func runAll(w *writeTx, live []*request, onPanic func(any, []byte)) (int, error)
 	return -1, nil
 }
 
-// commit makes tx durable and only then ends the claims it completed, so a
-// claim outlives a completion that did not commit.
-func (s *Store) commit(tx *bolt.Tx, w *writeTx, n int) error {
+// commit makes tx durable. Only then may the claims it completed end, so
+// that a claim outlives a completion that did not commit.
+func (s *Store) commit(tx *bolt.Tx, n int) error {
 	start := time.Now()
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit %d updates: %w", n, err)
@@ -226,7 +232,6 @@ func (s *Store) commit(tx *bolt.Tx, w *writeTx, n int) error {
 	if took := time.Since(start); took > s.cfg.SlowCommit {
 		s.log.Warn("slow commit: the disk is slow to flush", "updates", n, "took", took)
 	}
-	s.leases.end(w.ended)
 	return nil
 }
 

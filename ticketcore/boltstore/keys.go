@@ -1,6 +1,8 @@
 package boltstore
 
 import (
+	"crypto/rand"
+	"encoding/base32"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -49,15 +51,32 @@ var (
 // that every composite key stays far below bbolt's 32 KiB key limit.
 const maxKeyPart = 4096
 
+// Message ids are "msg-", the sequence number, "-" and 8 random characters
+// (msg-0000000042-k3v9t2qa). The number orders messages in the store; the
+// random part keeps an id from ever naming two messages, even after the
+// data directory is deleted or restored from a backup, because integrators
+// deduplicate deliveries by id.
 const messageIDPrefix = "msg-"
 
+var idEncoding = base32.NewEncoding("0123456789abcdefghjkmnpqrstvwxyz").WithPadding(base32.NoPadding)
+
+func newMessageID(seq uint64) string {
+	var nonce [5]byte
+	_, _ = rand.Read(nonce[:]) // crypto/rand.Read never fails on supported platforms
+	return formatMessageID(seq) + "-" + idEncoding.EncodeToString(nonce[:])
+}
+
+// formatMessageID is the numbered part of a message id, for errors.
 func formatMessageID(seq uint64) string { return fmt.Sprintf("%s%010d", messageIDPrefix, seq) }
 
+// parseMessageID returns the sequence number of a message id. Whether the
+// random part matches is for the caller to check against the stored record.
 func parseMessageID(id string) (uint64, bool) {
-	digits, ok := strings.CutPrefix(id, messageIDPrefix)
+	rest, ok := strings.CutPrefix(id, messageIDPrefix)
 	if !ok {
 		return 0, false
 	}
+	digits, _, _ := strings.Cut(rest, "-")
 	n, err := strconv.ParseUint(digits, 10, 64)
 	return n, err == nil && n > 0
 }

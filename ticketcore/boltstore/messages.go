@@ -17,7 +17,11 @@ func (r readTx) Message(id string) (ticketcore.Message, error) {
 	if !ok {
 		return m, notFound("message", id)
 	}
-	return r.messageAt(seq)
+	m, err := r.messageAt(seq)
+	if err == nil && m.ID != id {
+		return ticketcore.Message{}, notFound("message", id)
+	}
+	return m, err
 }
 
 func (r readTx) messageAt(seq uint64) (ticketcore.Message, error) {
@@ -81,7 +85,7 @@ func (w *writeTx) AddMessage(m *ticketcore.Message) error {
 	if err != nil {
 		return w.fail("add message", err)
 	}
-	m.ID = formatMessageID(seq)
+	m.ID = newMessageID(seq)
 	if err := putJSON(w.bucket(bucketMessages), u64(seq), m); err != nil {
 		return w.fail("add message", err)
 	}

@@ -161,7 +161,7 @@ func (w *writeTx) unqueueOutbox(seq uint64) (bool, error) {
 }
 
 func (w *writeTx) putOutbox(seq uint64, item ticketcore.OutboxItem) error {
-	item.MessageID = formatMessageID(seq)
+	item.Message = ticketcore.Message{}
 	if err := putJSON(w.bucket(bucketOutbox), u64(seq), item); err != nil {
 		return w.fail("queue outbox "+item.MessageID, err)
 	}

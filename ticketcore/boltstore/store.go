@@ -99,6 +99,10 @@ func Open(cfg Config) (*Store, error) {
 		// on every commit: fewer pages per fsync on the hot path.
 		NoFreelistSync: true,
 		FreelistType:   bolt.FreelistMapType,
+		// Growing the mapping waits for every open read transaction, so a
+		// long ticket listing would hold up commits (and every 202) while
+		// the file grows. Reserve address space up front; it costs no memory.
+		InitialMmapSize: 1 << 30,
 	})
 	if errors.Is(err, bolterrors.ErrTimeout) {
 		return nil, fmt.Errorf("open bolt store %s: %w (another loopdesk holds its lock): %w",

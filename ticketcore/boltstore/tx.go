@@ -171,7 +171,7 @@ func (w *writeTx) CreateTicket(t *ticketcore.Ticket) error {
 	if err := w.putTicket(seq, *t); err != nil {
 		return err
 	}
-	if ticketcore.IsActive(t.Status) && t.Thread != "" {
+	if ticketcore.IsActive(t.Status) && t.Thread != "" && w.bucket(bucketActive).Get(join(t.Channel, t.Thread)) == nil {
 		return w.setActive(*t, seq)
 	}
 	return nil
@@ -227,11 +227,8 @@ func (w *writeTx) reindex(old, t ticketcore.Ticket, seq uint64) error {
 	if !active {
 		return nil
 	}
-	switch cur := b.Get(newKey); {
-	case cur != nil && readU64(cur) == seq:
-		return nil
-	case cur != nil && ticketcore.IsActive(old.Status) && !moved:
-		return nil // stays active behind a newer ticket of the thread
+	if b.Get(newKey) != nil {
+		return nil // indexed already: this ticket, or the thread's other active one keeps it
 	}
 	return w.setActive(t, seq)
 }

@@ -39,6 +39,9 @@ func testMessages(t *testing.T, h Harness) {
 		wantErrIs(t, "unknown message id", err, ticketcore.ErrNotFound)
 		_, err = tx.Message("nonsense")
 		wantErrIs(t, "malformed message id", err, ticketcore.ErrNotFound)
+		forged := msgs[0].ID[:len(msgs[0].ID)-1] + "_"
+		_, err = tx.Message(forged)
+		wantErrIs(t, "an id that differs from a stored one in its last character", err, ticketcore.ErrNotFound)
 		return nil
 	})
 

@@ -238,6 +238,13 @@ func testActiveTicket(t *testing.T, h Harness) {
 	b.FollowUpOf = a.ID
 	b = createTickets(t, s, b)[0]
 	expect("follow-up created", b.ID)
+	setStatus(&a, ticketcore.StatusOpen)
+	expect("old ticket reopened beside the active one", b.ID)
+	setStatus(&a, ticketcore.StatusSolved)
+	expect("old ticket solved again", b.ID)
+	c := createTickets(t, s, ticket(ticketcore.StatusNew, channels.API, "u1"))[0]
+	expect("second active ticket created", b.ID)
+	setStatus(&c, ticketcore.StatusSolved)
 	setStatus(&a, ticketcore.StatusClosed)
 	expect("old ticket closed", b.ID)
 	setStatus(&b, ticketcore.StatusClosed)
