@@ -30,13 +30,17 @@ type amountCand struct {
 // extract sets the amount field to the candidate the request is about.
 func (m *amountModel) extract(st *fieldState, rh *ruleHits) {
 	cands := m.candidates(st.rs)
-	best, bestScore := -1, -1
+	best, bestScore, bestDist := -1, -1, 0
 	for k, c := range cands {
 		if !st.free(span{c.start, c.end}) {
 			continue
 		}
-		if s := m.cueScore(rh, c); s > bestScore {
-			best, bestScore = k, s
+		// A higher cue rank wins; on the same rank the amount nearer its
+		// cue ("shows $1,250 but we paid $1,150": paid binds $1,150), and
+		// then the first.
+		s, d := m.cueScore(rh, c)
+		if s > bestScore || s == bestScore && s > 0 && d < bestDist {
+			best, bestScore, bestDist = k, s, d
 		}
 	}
 	if best >= 0 {
@@ -47,28 +51,34 @@ func (m *amountModel) extract(st *fieldState, rh *ruleHits) {
 
 // cueScore ranks an amount by the words in its clause near it, per
 // LABELS.md §4: the sum to refund or the difference (2) beats the amount
-// charged (1) beats any other (0); ties go to the first amount.
-func (m *amountModel) cueScore(rh *ruleHits, c amountCand) int {
+// charged (1) beats any other (0). It also returns how far the nearest cue
+// of that rank is, in runes.
+func (m *amountModel) cueScore(rh *ruleHits, c amountCand) (score, dist int) {
 	cs, ce := clauseStart(rh.rs, c.start), clauseEnd(rh.rs, c.end)
-	near := func(h hit) bool {
+	gap := func(h hit) (int, bool) {
 		s, e := int(h.start), int(h.end)
-		if s < cs || e > ce {
-			return false
+		switch {
+		case s < cs || e > ce:
+			return 0, false
+		case e <= c.start && c.start-e <= m.window:
+			return c.start - e, true
+		case s >= c.end && s-c.end <= m.window:
+			return s - c.end, true
 		}
-		return e <= c.start && c.start-e <= m.window || s >= c.end && s-c.end <= m.window
+		return 0, false
 	}
-	score := 0
-	for _, h := range rh.byKind[useAmountTarget] {
-		if near(h) {
-			return 2
+	for rank, kind := range []useKind{useAmountTarget, useAmountCharged} {
+		dist = -1
+		for _, h := range rh.byKind[kind] {
+			if d, ok := gap(h); ok && (dist < 0 || d < dist) {
+				dist = d
+			}
+		}
+		if dist >= 0 {
+			return 2 - rank, dist
 		}
 	}
-	for _, h := range rh.byKind[useAmountCharged] {
-		if near(h) {
-			score = 1
-		}
-	}
-	return score
+	return 0, 0
 }
 
 // candidates returns every money amount in rs in text order.
@@ -150,6 +160,12 @@ func (m *amountModel) chinese(rs []rune, i int) (amountCand, bool) {
 	end, jiao, ok := m.markerAfter(rs, k, v*100)
 	// "三块五六" is not an amount, but "一百块一个" is (100 each).
 	if !ok || end < len(rs) && isCNNumeral(rs[end]) && !countedAfter(rs, end+1) {
+		return amountCand{}, false
+	}
+	// A lone 一 before a bare measure marker is "a piece" ("烧黑了一块",
+	// "缺了一块"), far more often than one yuan; "一块钱" and "一块五" still
+	// read as money.
+	if v == 1 && jiao == 0 && m.bareMeasure(rs[k:end]) {
 		return amountCand{}, false
 	}
 	return amountCand{cents: v*100 + jiao, start: i, end: end}, true
@@ -244,6 +260,17 @@ func (m *amountModel) measureWord(rs []rune, e int, cents int64) bool {
 		return false
 	}
 	return cents < 20*100
+}
+
+// bareMeasure reports whether marker is exactly a measure-word marker (块),
+// not a longer one that says money by itself (块钱).
+func (m *amountModel) bareMeasure(marker []rune) bool {
+	for _, mk := range m.after {
+		if mk.measure && string(mk.text) == string(marker) {
+			return true
+		}
+	}
+	return false
 }
 
 // countedAfter reports a classifier at i: "一百块一个" is 100 each, not

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/loopdesk/loopdesk/nlu"
 )
 
 // compiler turns a Config into the matcher vocabulary and the models,
@@ -14,6 +16,8 @@ import (
 type compiler struct {
 	vocab *vocab
 	uses  []use
+	// examples[i] are intent i's example sentences, kept for the model.
+	examples [][]string
 }
 
 func newCompiler() *compiler { return &compiler{vocab: newVocab()} }
@@ -66,7 +70,46 @@ func (c *compiler) intents(cfg Config, m *intentModel) error {
 		}
 		examples = append(examples, in.Examples)
 	}
+	c.examples = examples
 	return c.scoring(cfg.Scoring, examples, m)
+}
+
+// model trains the text model on the intents' examples and the training
+// messages, applying the defaults of Scoring. A training message labeled
+// with a built-in intent the company removed is skipped, so the shipped
+// training files need no edit; any other unknown label is an error (a typo
+// would otherwise silently drop training data).
+func (c *compiler) model(cfg Config, m *intentModel) error {
+	s := cfg.Scoring
+	m.modelWeight = s.ModelWeight
+	if m.modelWeight == 0 {
+		m.modelWeight = 3
+	}
+	if m.modelWeight < 0 {
+		return nil
+	}
+	epochs, rate := s.ModelEpochs, s.ModelRate
+	if epochs <= 0 {
+		epochs = 20
+	}
+	if rate <= 0 {
+		rate = 1
+	}
+	texts := make([][]string, len(m.names))
+	for i, list := range c.examples {
+		texts[i] = append(texts[i], list...)
+	}
+	for _, ex := range cfg.Training {
+		i := slices.Index(m.names, ex.Intent)
+		switch {
+		case i >= 0:
+			texts[i] = append(texts[i], ex.Text)
+		case !slices.Contains(nlu.BuiltinIntents(), ex.Intent):
+			return fmt.Errorf("%s: intent %q is not configured", ex.Source, ex.Intent)
+		}
+	}
+	m.model = newTextModel(texts, epochs, rate)
+	return nil
 }
 
 // intentPhrases registers an intent's keywords and combos.
@@ -114,6 +157,13 @@ func (c *compiler) scoring(s Scoring, examples [][]string, m *intentModel) error
 	m.fallback = slices.Index(m.names, s.Fallback)
 	if m.fallback < 0 {
 		return fmt.Errorf("%s: fallback intent %q is not configured", settingsFile, s.Fallback)
+	}
+	if err := c.addAll(settingsFile+": negators", s.Negators, useNegator); err != nil {
+		return err
+	}
+	m.negWindow = s.NegationWindow
+	if m.negWindow <= 0 {
+		m.negWindow = 2
 	}
 	m.minScore = s.MinScore
 	if m.minScore <= 0 {

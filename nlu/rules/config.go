@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/loopdesk/loopdesk/nlu"
 )
 
 // Config is everything the rules extractor knows about a company's messages.
@@ -33,6 +35,19 @@ type Config struct {
 	Priority PriorityConfig `yaml:"priority"`
 	// Fields holds field labels, formats and amount vocabulary (fields.yaml).
 	Fields FieldsConfig `yaml:"fields"`
+	// Training are labeled messages (training/*.jsonl) the intent model
+	// learns from at New, together with the intents' examples. Optional.
+	Training []TrainingExample `yaml:"-"`
+}
+
+// TrainingExample is one labeled message for the intent model. Only the
+// text and the intent matter; the files use the format of the labeling
+// guide so a labeled batch can be dropped in as it is.
+type TrainingExample struct {
+	Text   string
+	Intent string
+	// Source names the file and line, for error messages.
+	Source string
 }
 
 // Scoring tunes how keyword and example scores become one intent.
@@ -49,6 +64,24 @@ type Scoring struct {
 	// ExampleNeighbors is how many of an intent's most similar examples are
 	// averaged into its similarity. Defaults to 2.
 	ExampleNeighbors int `yaml:"example_neighbors"`
+	// Negators are words that cancel the keyword or combo phrase right
+	// after them ("不想修", "不用寄回", "don't want a refund"): a negated
+	// action is not the request. Keywords that contain a negator themselves
+	// ("不想换了") are not affected.
+	Negators []string `yaml:"negators"`
+	// NegationWindow is how many words (a Han character or an English
+	// word each) may stand between a negator and the phrase it cancels,
+	// within one clause. Defaults to 2.
+	NegationWindow int `yaml:"negation_window"`
+	// ModelWeight scales the posterior (0..1) of the text model trained on
+	// the examples and Training before it is added to the keyword score.
+	// 0 means the default, 3; a negative value switches the model off.
+	ModelWeight float64 `yaml:"model_weight"`
+	// ModelEpochs is how many passes training makes over the texts.
+	// Defaults to 20.
+	ModelEpochs int `yaml:"model_epochs"`
+	// ModelRate is the initial learning rate of training. Defaults to 1.
+	ModelRate float64 `yaml:"model_rate"`
 }
 
 // Intent is one intent with the vocabulary that recognises it. An intent
@@ -237,12 +270,13 @@ const (
 	priorityFile = "priority.yaml"
 	fieldsFile   = "fields.yaml"
 	intentsDir   = "intents"
+	trainingDir  = "training"
 )
 
 // ParseConfig reads a configuration directory from fsys: settings.yaml,
-// priority.yaml, fields.yaml and one file per intent under intents/ (read in
-// name order). Unknown keys are errors, so a typo does not silently drop
-// vocabulary. The caller passes configs.FS and "nlu" for the embedded
+// priority.yaml, fields.yaml, one file per intent under intents/ (read in
+// name order) and the optional labeled messages under training/*.jsonl.
+// Unknown keys are errors, so a typo does not silently drop vocabulary. The caller passes configs.FS and "nlu" for the embedded
 // default, or os.DirFS for a company's own directory.
 func ParseConfig(fsys fs.FS, dir string) (Config, error) {
 	var cfg Config
@@ -275,7 +309,36 @@ func ParseConfig(fsys fs.FS, dir string) (Config, error) {
 		}
 		cfg.Intents = append(cfg.Intents, in)
 	}
+	if cfg.Training, err = readTraining(fsys, path.Join(dir, trainingDir)); err != nil {
+		return Config{}, err
+	}
 	return cfg, nil
+}
+
+// readTraining reads every dir/*.jsonl in name order. A missing directory
+// is no training data, not an error: the model then learns from the
+// intents' examples alone.
+func readTraining(fsys fs.FS, dir string) ([]TrainingExample, error) {
+	names, err := fs.Glob(fsys, path.Join(dir, "*.jsonl"))
+	if err != nil {
+		return nil, fmt.Errorf("list training files: %w", err)
+	}
+	slices.Sort(names)
+	var out []TrainingExample
+	for _, name := range names {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("read nlu config: %w", err)
+		}
+		exs, err := nlu.ReadExamples(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		for _, ex := range exs {
+			out = append(out, TrainingExample{Text: ex.Text, Intent: ex.Intent, Source: name + " " + ex.ID})
+		}
+	}
+	return out, nil
 }
 
 // decodeFile strictly decodes one YAML document into v.

@@ -40,17 +40,25 @@ func debugScores(e *Extractor, text string) string {
 	kw := append([]float64(nil), st.score...)
 	m.addCombos(&st, hits, e.uses)
 	sim := make([]float64, len(m.names))
-	m.examples.similarity(rs, sim)
+	m.examples.similarity(dedupe(textFeatures(rs, nil)), sim)
+	nb := make([]float64, len(m.names))
+	if m.model != nil {
+		known := m.model.posterior(modelFeatures(rs, nil), nb)
+		for i := range nb {
+			nb[i] *= min(1, float64(known)/fullEvidence)
+		}
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", text)
 	idx := make([]int, len(m.names))
 	for i := range idx {
 		idx[i] = i
 	}
-	total := func(i int) float64 { return st.score[i] + m.exWeight*sim[i] }
+	total := func(i int) float64 { return st.score[i] + m.exWeight*sim[i] + m.modelWeight*nb[i] }
 	sort.Slice(idx, func(a, c int) bool { return total(idx[a]) > total(idx[c]) })
 	for _, i := range idx[:4] {
-		fmt.Fprintf(&b, "  %-10s total=%.2f kw=%.2f combo=%.2f ex=%.2f\n", m.names[i], total(i), kw[i], st.score[i]-kw[i], m.exWeight*sim[i])
+		fmt.Fprintf(&b, "  %-10s total=%.2f kw=%.2f combo=%.2f ex=%.2f model=%.2f\n", m.names[i], total(i), kw[i],
+			st.score[i]-kw[i], m.exWeight*sim[i], m.modelWeight*nb[i])
 	}
 	for _, h := range hits {
 		u := e.uses[h.tag]

@@ -60,13 +60,13 @@ func newExampleIndex(examples [][]string, k int) *exampleIndex {
 }
 
 // similarity returns, per intent, the mean cosine similarity of the message
-// to that intent's k nearest examples (0..1).
-func (x *exampleIndex) similarity(rs []rune, out []float64) {
+// to that intent's k nearest examples (0..1). fs are the message's
+// textFeatures, deduplicated.
+func (x *exampleIndex) similarity(fs []uint64, out []float64) {
 	clear(out)
 	if x == nil || len(x.intentOf) == 0 {
 		return
 	}
-	fs := dedupe(textFeatures(rs, make([]uint64, 0, 2*len(rs))))
 	acc := make([]float32, len(x.intentOf))
 	var norm float64
 	for _, f := range fs {

@@ -16,6 +16,7 @@ type useKind uint8
 const (
 	useKeyword useKind = iota // a: intent, w: weight
 	useCombo                  // a: combo, b: group
+	useNegator                // cancels the intent phrase right after it
 	useOrderLabel
 	useSNLabel
 	useTrackingLabel
@@ -73,6 +74,9 @@ func New(cfg Config) (*Extractor, error) {
 		return nil, err
 	}
 	if err := c.fields(cfg.Fields, &e.fields); err != nil {
+		return nil, err
+	}
+	if err := c.model(cfg, &e.intents); err != nil {
 		return nil, err
 	}
 	e.matcher = c.vocab.compile()

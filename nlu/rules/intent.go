@@ -14,8 +14,14 @@ type intentModel struct {
 	fallback int
 	minScore float64
 	combos   []comboRule
-	examples *exampleIndex
-	exWeight float64
+	// negWindow is how many words may separate a negator from the phrase
+	// it cancels.
+	negWindow int
+	examples  *exampleIndex
+	exWeight  float64
+	// model is the trained text model, nil when switched off.
+	model       *textModel
+	modelWeight float64
 }
 
 type comboRule struct {
@@ -36,15 +42,12 @@ func (m *intentModel) classify(rs []rune, hits []hit, uses []use) (int, float64)
 	for i := range st.first {
 		st.first[i] = math.MaxInt32
 	}
+	hits = m.dropNegated(rs, hits, uses)
 	m.addKeywords(&st, hits, uses)
 	m.addCombos(&st, hits, uses)
-	if m.exWeight > 0 && m.examples != nil {
-		sim := make([]float64, len(m.names))
-		m.examples.similarity(rs, sim)
-		for i, s := range sim {
-			st.score[i] += m.exWeight * s
-		}
-	}
+	fs := m.addExamples(&st, rs)
+	own := slices.Clone(st.score)
+	m.addModel(&st, rs, fs)
 	best, second := -1, -1
 	for i := range m.names {
 		switch {
@@ -64,7 +67,116 @@ func (m *intentModel) classify(rs []rune, hits []hit, uses []use) (int, float64)
 	if second >= 0 {
 		runnerUp = math.Max(0, st.score[second])
 	}
-	return best, confidence(top, runnerUp)
+	// The model may settle the race (the lead), but how strong the winner
+	// is comes from the configured evidence for it: a one-word message the
+	// model merely agrees with is still a thin reading.
+	return best, confidence(own[best], st.score[best], runnerUp)
+}
+
+// addExamples adds the example similarity scaled by its weight and returns
+// the message's text features, which the text model reads too.
+func (m *intentModel) addExamples(st *intentScores, rs []rune) []uint64 {
+	if m.examples == nil && m.model == nil {
+		return nil
+	}
+	fs := dedupe(textFeatures(rs, make([]uint64, 0, 3*len(rs))))
+	if m.examples != nil {
+		sim := make([]float64, len(m.names))
+		m.examples.similarity(fs, sim)
+		for i, s := range sim {
+			st.score[i] += m.exWeight * s
+		}
+	}
+	return fs
+}
+
+// addModel adds the text model's posterior scaled by its weight. fs are
+// the message's text features; the model adds Han unigrams to them. The
+// model stays out when the leader so far is an intent it was barely trained
+// on (a company's new intent with a few examples): it cannot weigh an
+// intent it does not know against those it does, and would only pull the
+// message towards the latter.
+func (m *intentModel) addModel(st *intentScores, rs []rune, fs []uint64) {
+	if m.model == nil {
+		return
+	}
+	lead := 0
+	for i := range st.score {
+		if better(*st, i, lead) {
+			lead = i
+		}
+	}
+	if m.model.thin[lead] {
+		return
+	}
+	p := make([]float64, len(m.names))
+	known := m.model.posterior(dedupe(hanUnigrams(rs, fs)), p)
+	// A message of a few characters ("在吗？", "收到") gives the model two or
+	// three features, mostly single characters like 吗 that every kind of
+	// question shares; its reading of so little must not outvote a
+	// keyword, so the weight grows with what it saw.
+	w := m.modelWeight * min(1, float64(known)/fullEvidence)
+	for i, v := range p {
+		st.score[i] += w * v
+	}
+}
+
+// fullEvidence is how many known features give the model its full weight.
+const fullEvidence = 8
+
+// maxNegationGap bounds, in runes, how far negated looks between a
+// negator and a phrase; a few words of any script fit well within it.
+const maxNegationGap = 40
+
+// dropNegated returns hits without the keyword and combo phrases that a
+// negator cancels (see Scoring.Negators). With no negator it returns hits
+// itself; otherwise a new slice, because the caller's hits also feed the
+// field and priority readers and must not change under them.
+func (m *intentModel) dropNegated(rs []rune, hits []hit, uses []use) []hit {
+	var negs []hit
+	for _, h := range hits {
+		if uses[h.tag].kind == useNegator {
+			negs = append(negs, h)
+		}
+	}
+	if len(negs) == 0 {
+		return hits
+	}
+	out := make([]hit, 0, len(hits))
+	for _, h := range hits {
+		if k := uses[h.tag].kind; (k == useKeyword || k == useCombo) && m.negated(rs, negs, h) {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out
+}
+
+// negated reports whether a negator ends at most negWindow words before h
+// in the same clause. A negator inside h ("不想换了") does not count.
+func (m *intentModel) negated(rs []rune, negs []hit, h hit) bool {
+	for _, n := range negs {
+		// A negator after h, or so far before it that no window could
+		// reach, is skipped without walking the runes between.
+		if n.end > h.start || h.start-n.end > maxNegationGap {
+			continue
+		}
+		words := 0
+		for i := int(n.end); i < int(h.start) && words <= m.negWindow; i++ {
+			switch {
+			case isClauseBreak(rs, i):
+				words = m.negWindow + 1
+			case isHan(rs[i]):
+				words++
+			case isASCIILetter(rs[i]) && (i == 0 || !isASCIILetter(rs[i-1])):
+				words++
+			}
+		}
+		if words <= m.negWindow {
+			return true
+		}
+	}
+	return false
 }
 
 // better reports whether intent i beats intent j: a higher score, or the
@@ -77,11 +189,11 @@ func better(st intentScores, i, j int) bool {
 	return st.first[i] < st.first[j]
 }
 
-// confidence grows with the winning score and with its lead over the
-// runner-up: a strong, clear winner approaches 1, a close race stays near
-// half of the score's own saturation.
-func confidence(top, runnerUp float64) float64 {
-	strength := 1 - math.Exp(-top/2)
+// confidence grows with the winner's own evidence and with its lead over
+// the runner-up in total score: a strong, clear winner approaches 1, a
+// close race stays near half of the evidence's own saturation.
+func confidence(evidence, top, runnerUp float64) float64 {
+	strength := 1 - math.Exp(-math.Max(0, evidence)/2)
 	lead := (top - runnerUp) / top
 	return strength * (0.5 + 0.5*lead)
 }
