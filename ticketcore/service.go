@@ -30,14 +30,14 @@ type Config struct {
 	// messages of one thread are always worked in order by the same worker.
 	// Defaults to 2.
 	Workers int
-	// BatchSize is the most messages filed in one transaction. Defaults to 32.
+	// BatchSize is the most messages filed in one transaction. Defaults to 16.
 	BatchSize int
 	// IntakeYield is how long, as a multiple of the time the batch took, a
 	// worker rests after a batch while new messages keep arriving, so that
 	// storing and acknowledging them stays fast under a burst. Negative
 	// turns resting off. Defaults to 5: on a 2-core machine that keeps
 	// acknowledgements fast at 10,000 messages/s while filing goes on at
-	// about 2,000/s (BENCHMARKS.md).
+	// about 1,500/s (BENCHMARKS.md).
 	IntakeYield float64
 	// ExtractTimeout bounds one extraction. Defaults to 10s.
 	ExtractTimeout time.Duration
@@ -75,7 +75,7 @@ func (c *Config) applyDefaults() {
 		c.Now = time.Now
 	}
 	setDefault(&c.Workers, 2)
-	setDefault(&c.BatchSize, 32)
+	setDefault(&c.BatchSize, 16)
 	if c.IntakeYield == 0 {
 		c.IntakeYield = 5
 	}

@@ -89,7 +89,7 @@ func defaultConfig() Config {
 		Data:     DataConfig{Dir: "./data"},
 		Log:      LogConfig{Level: "info", Format: "json"},
 		NLU:      NLUConfig{Extractor: "rules", Timeout: 10 * time.Second},
-		Tickets:  TicketsConfig{Workers: 2, BatchSize: 32, IntakeYield: 5},
+		Tickets:  TicketsConfig{Workers: 2, BatchSize: 16, IntakeYield: 5},
 		Delivery: DeliveryConfig{MaxAttempts: 10, Backoff: time.Second, MaxBackoff: 10 * time.Minute, Concurrency: 64, Timeout: 30 * time.Second},
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -49,6 +50,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	log, err := newLogger(cfg.Log, stderr)
 	if err != nil {
 		return err
+	}
+	if os.Getenv("GOGC") == "" {
+		// The live heap is small (tens of MB) and the garbage comes from
+		// requests: collecting less often buys CPU for acknowledging them.
+		debug.SetGCPercent(400)
 	}
 	g, err := build(cfg, log)
 	if err != nil {
