@@ -85,19 +85,7 @@ func (s *Service) attempt(ctx context.Context, it OutboxItem) outcome {
 func (s *Service) settle(ctx context.Context, in <-chan outcome) {
 	batch := make([]outcome, 0, cap(in))
 	for o := range in {
-		batch = append(batch[:0], o)
-	drain:
-		for len(batch) < cap(batch) {
-			select {
-			case o, ok := <-in:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, o)
-			default:
-				break drain
-			}
-		}
+		batch = drain(in, append(batch[:0], o))
 		s.record(ctx, batch)
 	}
 }

@@ -77,25 +77,30 @@ func (s *Service) work(ctx context.Context, in <-chan Message) {
 		if ctx.Err() != nil {
 			continue
 		}
-		batch = append(batch[:0], m)
-	drain:
-		for len(batch) < s.cfg.BatchSize {
-			select {
-			case m, ok := <-in:
-				if !ok {
-					break drain
-				}
-				batch = append(batch, m)
-			default:
-				break drain
-			}
-		}
+		batch = drain(in, append(batch[:0], m))
 		arrived, start := s.intake.Load(), time.Now()
 		s.file(context.WithoutCancel(ctx), batch)
 		if s.cfg.IntakeYield > 0 && s.intake.Load() != arrived {
 			time.Sleep(time.Duration(float64(time.Since(start)) * s.cfg.IntakeYield))
 		}
 	}
+}
+
+// drain adds to batch what is queued in in, without waiting, until batch
+// is full (its capacity) or in is empty.
+func drain[T any](in <-chan T, batch []T) []T {
+	for len(batch) < cap(batch) {
+		select {
+		case v, ok := <-in:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, v)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // filing is what one filing transaction did, for after the commit.

@@ -62,14 +62,7 @@ examples:
   - 新买的空调什么时候能来安装？
   - Can you send someone to install the dishwasher on Saturday?
 `})
-	cfg, err := rules.ParseConfig(fsys, "nlu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ext, err := rules.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ext := extractorFrom(t, fsys)
 	for text, want := range map[string]string{
 		"油烟机到了，想预约明天上午上门安装":                                         "installation",
 		"Could a technician install my new water heater next week?": "installation",

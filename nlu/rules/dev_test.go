@@ -2,6 +2,7 @@ package rules_test
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"testing"
 
@@ -12,9 +13,12 @@ import (
 
 // embedded builds the extractor from the embedded default configuration,
 // exactly as `loopdesk serve` does.
-func embedded(t testing.TB) *rules.Extractor {
+func embedded(t testing.TB) *rules.Extractor { return extractorFrom(t, configs.FS) }
+
+// extractorFrom builds the extractor from the nlu directory of fsys.
+func extractorFrom(t testing.TB, fsys fs.FS) *rules.Extractor {
 	t.Helper()
-	cfg, err := rules.ParseConfig(configs.FS, "nlu")
+	cfg, err := rules.ParseConfig(fsys, "nlu")
 	if err != nil {
 		t.Fatal(err)
 	}

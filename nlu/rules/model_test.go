@@ -35,14 +35,7 @@ func TestTrainingFilesTeachAnIntent(t *testing.T) {
 		"nlu/intents/installation.yaml":   "name: installation\nexamples:\n  - 新买的空调什么时候能来安装？\n",
 		"nlu/training/installation.jsonl": installationTraining,
 	})
-	cfg, err := rules.ParseConfig(fsys, "nlu")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ext, err := rules.New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ext := extractorFrom(t, fsys)
 	for text, want := range map[string]string{
 		"智能马桶送到了，约个时间上门装好":                                   "installation",
 		"Could you send a fitter to mount the TV we bought?": "installation",
