@@ -3,6 +3,7 @@ module github.com/loopdesk/loopdesk
 go 1.26.0
 
 require (
+	github.com/expr-lang/expr v1.17.8
 	github.com/prometheus/client_golang v1.25.0
 	github.com/tsenart/vegeta/v12 v12.13.0
 	go.etcd.io/bbolt v1.5.0

@@ -8,8 +8,11 @@ import "embed"
 
 // FS holds every file under configs/ except Go sources.
 //
-//go:embed *.yaml nlu templates
+//go:embed *.yaml nlu templates desks
 var FS embed.FS
 
 // Example is the example config, every key with its default.
 const Example = "loopdesk.example.yaml"
+
+// Desk is the embedded industry template: the e-commerce desk.
+const Desk = "desks/ecommerce.yaml"

@@ -9,6 +9,8 @@ import (
 
 	"github.com/loopdesk/loopdesk/channels"
 	"github.com/loopdesk/loopdesk/nlu"
+	"github.com/loopdesk/loopdesk/notify"
+	"github.com/loopdesk/loopdesk/ticketcore/sla"
 )
 
 // Patch is a change an agent makes to a ticket; nil fields stay as they are.
@@ -20,6 +22,8 @@ type Patch struct {
 	Group    *string            `json:"group"`
 	Tags     *[]string          `json:"tags"`
 	Fields   map[string]*string `json:"fields"`
+	// BreachReason says why a ticket that breached its SLA was late.
+	BreachReason *string `json:"breach_reason"`
 }
 
 // Ticket returns one ticket with its timeline.
@@ -53,7 +57,8 @@ func (s *Service) Tickets(ctx context.Context, q TicketQuery) (tickets []Ticket,
 
 // Change applies p to ticket id on behalf of by, recording one event per
 // changed attribute. An unknown status or priority is ErrInvalid, an illegal
-// status transition ErrConflict; either way nothing changes.
+// status transition ErrConflict, solving a ticket that breached its SLA
+// without a breach reason ErrIncomplete; either way nothing changes.
 func (s *Service) Change(ctx context.Context, id, by string, p Patch) (Ticket, error) {
 	if err := p.validate(); err != nil {
 		return Ticket{}, err
@@ -64,35 +69,93 @@ func (s *Service) Change(ctx context.Context, id, by string, p Patch) (Ticket, e
 		if t, err = tx.Ticket(id); err != nil {
 			return err
 		}
-		wasActive := IsActive(t.Status)
-		changes, err := p.apply(&t)
-		if err != nil || len(changes) == 0 {
-			return err
-		}
-		if !wasActive && IsActive(t.Status) {
-			if err := onlyActiveTicket(tx, t); err != nil {
-				return err
-			}
-		}
-		now := s.cfg.Now()
-		for _, c := range changes {
-			if err := appendEntry(tx, t.ID, changeEntry(now, by, c.field, c.before, c.after, "")); err != nil {
-				return err
-			}
-		}
-		if slices.ContainsFunc(changes, func(c change) bool { return c.field == "status" }) {
-			t.SolvedAt = time.Time{}
-			if t.Status == StatusSolved {
-				t.SolvedAt = now
-			}
-		}
-		t.UpdatedAt = now
-		return tx.UpdateTicket(t)
+		return s.changeTx(tx, &t, by, p)
 	})
 	if err != nil {
 		return Ticket{}, fmt.Errorf("change ticket %s: %w", id, err)
 	}
+	wake(s.outboxWake)
 	return t, nil
+}
+
+func (s *Service) changeTx(tx Tx, t *Ticket, by string, p Patch) error {
+	old := *t
+	before := timerIDs(s.timers(old))
+	changes, err := p.apply(t)
+	if err != nil || len(changes) == 0 {
+		return err
+	}
+	if err := checkChange(tx, old, *t); err != nil {
+		return err
+	}
+	now := s.cfg.Now()
+	var fx effects
+	for _, c := range changes {
+		fx.change(now, by, c.field, c.before, c.after, "")
+	}
+	if t.Status != old.Status {
+		t.SolvedAt = time.Time{}
+		if t.Status == StatusSolved {
+			t.SolvedAt = now
+		}
+	}
+	if s.desk != nil {
+		if err := s.deskChange(tx, old, t, by, now, &fx); err != nil {
+			return err
+		}
+	}
+	t.UpdatedAt = now
+	if err := tx.UpdateTicket(*t); err != nil {
+		return err
+	}
+	if err := fx.write(s, tx, *t, now); err != nil {
+		return err
+	}
+	return s.syncTimers(tx, *t, before)
+}
+
+// checkChange refuses what the ticket's state does not allow.
+func checkChange(tx ReadTx, old, t Ticket) error {
+	if !IsActive(old.Status) && IsActive(t.Status) {
+		if err := onlyActiveTicket(tx, t); err != nil {
+			return err
+		}
+	}
+	solving := t.Status == StatusSolved && old.Status != StatusSolved
+	if solving && t.SLA != nil && t.SLA.Breached() && strings.TrimSpace(t.BreachReason) == "" {
+		return fmt.Errorf("%w: the ticket breached its SLA; give a breach_reason to solve it", ErrIncomplete)
+	}
+	return nil
+}
+
+// deskChange follows a change with the desk: the SLA clock follows the
+// status and the priority's policy, a new assignee hears of the ticket,
+// and whatever pages were open are acknowledged by the agent acting.
+func (s *Service) deskChange(tx Tx, old Ticket, t *Ticket, by string, now time.Time, fx *effects) error {
+	s.followStatus(t, old.Status, now)
+	c, err := ticketContact(tx, *t)
+	if err != nil {
+		return err
+	}
+	if t.Priority != old.Priority {
+		if r := s.reselectPolicy(t, s.env(*t, c, "", now), now); r != "" {
+			fx.entries = append(fx.entries, Entry{Type: EntryEvent, Event: EventChanged, Field: "sla", At: now, By: by, Reason: r})
+		}
+		if t.Priority == nlu.PriorityUrgent {
+			fx.notices = append(fx.notices, s.urgentPage(*t))
+		}
+	}
+	if t.Assignee != old.Assignee && t.Assignee != "" && t.Assignee != by {
+		fx.notices = append(fx.notices, notice{kind: notify.KindAssigned, agents: []string{t.Assignee},
+			via: s.desk.cfg.Notify.Via, text: noticeText(*t, by+" 转给你的工单")})
+	}
+	if t.Group != old.Group && t.Assignee == old.Assignee && t.Group != "" {
+		t.Assignee = ""
+		if err := s.assign(tx, t, now, fx); err != nil {
+			return err
+		}
+	}
+	return s.ackPages(tx, *t, by, now)
 }
 
 // onlyActiveTicket refuses to reopen t while its thread has another active
@@ -140,7 +203,8 @@ func (p Patch) apply(t *Ticket) ([]change, error) {
 		name string
 		to   *string
 		at   *string
-	}{{"priority", p.Priority, &t.Priority}, {"assignee", p.Assignee, &t.Assignee}, {"group", p.Group, &t.Group}} {
+	}{{"priority", p.Priority, &t.Priority}, {"assignee", p.Assignee, &t.Assignee}, {"group", p.Group, &t.Group},
+		{"breach_reason", p.BreachReason, &t.BreachReason}} {
 		if f.to != nil && *f.to != *f.at {
 			out = append(out, change{f.name, *f.at, *f.to})
 			*f.at = *f.to
@@ -190,14 +254,17 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-// Reply sends text to the ticket's requester on the ticket's own channel on
-// behalf of by. The first reply opens a new ticket. A closed ticket takes no
-// replies (ErrConflict): the customer's next message opens a new one.
+// Reply sends text to the ticket's requester on the ticket's own channel,
+// and to every customer whose ticket was merged into it on theirs, on
+// behalf of by. The first reply opens a new ticket and meets its first
+// response target. A closed ticket takes no replies (ErrConflict): the
+// customer's next message opens a new one.
 func (s *Service) Reply(ctx context.Context, id, by, text string) (Entry, error) {
 	return s.write(ctx, id, by, text, true)
 }
 
-// Note adds an internal note, never sent to the customer.
+// Note adds an internal note, never sent to the customer. Agents it
+// mentions (@name) are notified.
 func (s *Service) Note(ctx context.Context, id, by, text string) (Entry, error) {
 	return s.write(ctx, id, by, text, false)
 }
@@ -216,53 +283,116 @@ func (s *Service) write(ctx context.Context, id, by, text string, public bool) (
 		if err != nil {
 			return err
 		}
-		now := s.cfg.Now()
-		if !public {
-			e = Entry{Type: EntryNote, Text: text, At: now, By: by}
-			return tx.AppendEntry(id, &e)
+		if public {
+			e, err = s.replyTx(tx, &t, by, text, KindReply)
+		} else {
+			e, err = s.noteTx(tx, t, by, text)
 		}
-		if t.Status == StatusClosed {
-			return fmt.Errorf("%w: the ticket is closed", ErrConflict)
-		}
-		meta, err := lastInboundMeta(tx, id)
-		if err != nil {
-			return err
-		}
-		if e, err = s.enqueueReply(tx, t, text, by, KindReply, meta, now); err != nil {
-			return err
-		}
-		if t.Status == StatusNew {
-			if err := appendEntry(tx, id, changeEntry(now, by, "status", t.Status, StatusOpen, "first reply")); err != nil {
-				return err
-			}
-			t.Status = StatusOpen
-		}
-		t.UpdatedAt = now
-		return tx.UpdateTicket(t)
+		return err
 	})
 	if err != nil {
 		return Entry{}, fmt.Errorf("%s ticket %s: %w", what, id, err)
 	}
-	if public {
-		wake(s.outboxWake)
-	}
+	wake(s.outboxWake)
 	return e, nil
 }
 
-// lastInboundMeta is the channel data of the customer's latest message on a
-// ticket: what a reply needs to land in the right place (an email's
+func (s *Service) noteTx(tx Tx, t Ticket, by, text string) (Entry, error) {
+	now := s.cfg.Now()
+	e := Entry{Type: EntryNote, Text: text, At: now, By: by, Mentions: s.mentions(text)}
+	if err := tx.AppendEntry(t.ID, &e); err != nil || s.desk == nil {
+		return e, err
+	}
+	if len(e.Mentions) > 0 {
+		n := notice{kind: notify.KindMention, agents: e.Mentions, via: s.desk.cfg.Notify.Via,
+			text: fmt.Sprintf("%s 在工单 %s 提到了你：%s", by, t.ID, text)}
+		if _, err := s.send(tx, t, n, now); err != nil {
+			return e, err
+		}
+	}
+	return e, s.ackPages(tx, t, by, now)
+}
+
+// mentions are the configured agents text names as @name.
+func (s *Service) mentions(text string) []string {
+	if s.desk == nil {
+		return nil
+	}
+	var out []string
+	for _, f := range strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == '\n' || r == '，' || r == ',' }) {
+		name, ok := strings.CutPrefix(f, "@")
+		name = strings.TrimRight(name, ".:：。!！?？")
+		if _, known := s.desk.router.Agent(name); ok && known && !slices.Contains(out, name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// replyTx sends a public reply to every conversation of t and follows it
+// on the ticket: first/next response met, waiting cleared, a new ticket
+// opened, pages acknowledged. It returns the entry of the ticket's own
+// requester's reply.
+func (s *Service) replyTx(tx Tx, t *Ticket, by, text, kind string) (Entry, error) {
+	if t.Status == StatusClosed {
+		return Entry{}, fmt.Errorf("%w: the ticket is closed", ErrConflict)
+	}
+	now := s.cfg.Now()
+	before := timerIDs(s.timers(*t))
+	var first Entry
+	for i, conv := range append([]Conversation{primary(*t)}, t.Conversations...) {
+		meta, err := threadMeta(tx, conv.Channel, conv.Thread)
+		if err != nil {
+			return Entry{}, err
+		}
+		e, err := s.enqueueReply(tx, *t, conv, text, by, kind, meta, now)
+		if err != nil {
+			return Entry{}, err
+		}
+		if i == 0 {
+			first = e
+		}
+	}
+	if t.Status == StatusNew {
+		if err := appendEntry(tx, t.ID, changeEntry(now, by, "status", t.Status, StatusOpen, "first reply")); err != nil {
+			return Entry{}, err
+		}
+		t.Status = StatusOpen
+	}
+	t.Waiting = 0
+	if t.SLA != nil {
+		cal := s.slaCalendar(*t)
+		t.SLA.Meet(sla.FirstResponse, now, cal)
+		t.SLA.Meet(sla.NextResponse, now, cal)
+		t.DueAt = t.SLA.NextDue()
+	}
+	t.UpdatedAt = now
+	if err := tx.UpdateTicket(*t); err != nil {
+		return Entry{}, err
+	}
+	if s.desk != nil {
+		if err := s.ackPages(tx, *t, by, now); err != nil {
+			return Entry{}, err
+		}
+	}
+	return first, s.syncTimers(tx, *t, before)
+}
+
+// primary is the ticket's own conversation.
+func primary(t Ticket) Conversation {
+	return Conversation{Channel: t.Channel, Thread: t.Thread, Requester: t.Requester, ContactID: t.ContactID}
+}
+
+// threadMeta is the channel data of the customer's latest message in a
+// thread: what a reply needs to land in the right place (an email's
 // Message-ID, a kf account).
-func lastInboundMeta(tx ReadTx, ticketID string) (map[string]string, error) {
-	entries, err := tx.Timeline(ticketID)
+func threadMeta(tx ReadTx, channel, thread string) (map[string]string, error) {
+	msgs, err := tx.Conversation(channel, thread)
 	if err != nil {
 		return nil, err
 	}
-	for _, e := range slices.Backward(entries) {
-		if e.Type == EntryMessage && e.Direction == channels.In && e.MessageID != "" {
-			m, err := tx.Message(e.MessageID)
-			if err != nil {
-				return nil, err
-			}
+	for _, m := range slices.Backward(msgs) {
+		if m.Direction == channels.In {
 			return m.Meta, nil
 		}
 	}

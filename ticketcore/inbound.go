@@ -20,9 +20,12 @@ func (s *Service) HandleMessage(ctx context.Context, msg channels.Message) (chan
 	m := Message{Channel: msg.Channel, ExternalID: msg.ExternalID, Thread: msg.Thread,
 		Direction: channels.In, From: msg.From, Text: msg.Text, Meta: msg.Meta,
 		SentAt: msg.SentAt}
-	for _, a := range msg.Attachments {
-		m.Attachments = append(m.Attachments, AttachmentRef{Filename: a.Filename,
-			ContentType: a.ContentType, Size: int64(len(a.Data)), SHA256: contentHash(a.Data)})
+	if len(msg.Attachments) > 0 {
+		refs, err := s.keepAttachments(ctx, msg.Attachments)
+		if err != nil {
+			return channels.Receipt{}, fmt.Errorf("store inbound %s message: %w", msg.Channel, err)
+		}
+		m.Attachments = refs
 	}
 	var receipt channels.Receipt
 	err := s.store.Update(ctx, func(tx Tx) error {
@@ -37,11 +40,6 @@ func (s *Service) HandleMessage(ctx context.Context, msg channels.Message) (chan
 		}
 		stored := m
 		stored.At = s.cfg.Now()
-		for i, a := range msg.Attachments {
-			if err := tx.PutAttachment(stored.Attachments[i].SHA256, a.Data); err != nil {
-				return err
-			}
-		}
 		if err := tx.AddMessage(&stored); err != nil {
 			return err
 		}

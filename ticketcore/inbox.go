@@ -5,12 +5,15 @@ import (
 	"errors"
 	"hash/maphash"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/loopdesk/loopdesk/channels"
 	"github.com/loopdesk/loopdesk/nlu"
+	"github.com/loopdesk/loopdesk/ticketcore/routing"
+	"github.com/loopdesk/loopdesk/ticketcore/sla"
 )
 
 // errNeedsExtraction rolls back a filing that found no active ticket after
@@ -256,48 +259,108 @@ func (s *Service) fileTx(tx Tx, m Message, ex *nlu.Extraction, f *filing) error 
 }
 
 // appendMessage adds a customer's message to their active ticket. A ticket
-// waiting on the customer opens again.
+// waiting on the customer opens again; the customer's next-response clock
+// starts if someone had answered; a customer who keeps writing while
+// waiting may escalate the ticket.
 func (s *Service) appendMessage(tx Tx, ticketID string, m *Message) error {
 	t, err := tx.Ticket(ticketID)
 	if err != nil {
 		return err
 	}
 	now := s.cfg.Now()
-	if err := appendEntry(tx, t.ID, messageEntry(*m, now)); err != nil {
-		return err
-	}
+	before := timerIDs(s.timers(t))
+	var fx effects
+	fx.entries = append(append(fx.entries, messageEntry(*m, now)), skippedNotes(*m, now)...)
 	if t.Status == StatusPending {
-		ch := changeEntry(now, ByCustomer, "status", t.Status, StatusOpen, "the customer wrote again")
-		if err := appendEntry(tx, t.ID, ch); err != nil {
+		fx.change(now, ByCustomer, "status", t.Status, StatusOpen, "the customer wrote again")
+		t.Status = StatusOpen
+		if s.desk != nil {
+			s.followStatus(&t, StatusPending, now)
+		}
+	}
+	t.Waiting++
+	if s.desk != nil {
+		if err := s.customerWrote(tx, &t, now, &fx); err != nil {
 			return err
 		}
-		t.Status = StatusOpen
 	}
 	t.UpdatedAt = now
 	if err := tx.UpdateTicket(t); err != nil {
+		return err
+	}
+	if err := fx.write(s, tx, t, now); err != nil {
+		return err
+	}
+	if err := s.syncTimers(tx, t, before); err != nil {
 		return err
 	}
 	m.TicketID = t.ID
 	return tx.UpdateMessage(*m)
 }
 
-// openTicket creates a ticket for m from its extraction, with the
+// customerWrote starts the next-response clock after a reply and applies
+// the escalations a customer message triggers.
+func (s *Service) customerWrote(tx Tx, t *Ticket, now time.Time, fx *effects) error {
+	if t.SLA != nil {
+		p := s.slaPolicy(*t)
+		if fr, ok := t.SLA.Target(sla.FirstResponse); ok && !fr.MetAt.IsZero() && p.NextResponse > 0 && !t.SLA.Running(sla.NextResponse) {
+			t.SLA.Start(sla.NextResponse, p.NextResponse, now, s.slaCalendar(*t))
+			t.Escalated = slices.DeleteFunc(t.Escalated, func(k string) bool { return strings.HasPrefix(k, sla.NextResponse+"@") })
+			t.DueAt = t.SLA.NextDue()
+		}
+	}
+	c, err := ticketContact(tx, *t)
+	if err != nil {
+		return err
+	}
+	for _, e := range s.desk.router.Escalate(s.env(*t, c, "", now), routing.CustomerMessage) {
+		s.raise(t, c, e.Priority, e.Reason, now, fx)
+	}
+	return nil
+}
+
+// ticketContact is the contact of a ticket, or an empty one.
+func ticketContact(tx ReadTx, t Ticket) (Contact, error) {
+	if t.ContactID == "" {
+		return Contact{}, nil
+	}
+	c, err := tx.Contact(t.ContactID)
+	if errors.Is(err, ErrNotFound) {
+		return Contact{}, nil
+	}
+	return c, err
+}
+
+// openTicket creates a ticket for m from its extraction — contact,
+// routing, type, assignment and SLA when a desk is configured — with the
 // acknowledgement reply in the outbox.
 func (s *Service) openTicket(tx Tx, m *Message, ex nlu.Extraction, f *filing) error {
 	now := s.cfg.Now()
 	t := Ticket{Status: StatusNew, Priority: ex.Priority, Intent: ex.Intent,
 		Fields: maps.Clone(ex.Fields), Channel: m.Channel, Thread: m.Thread, Requester: m.From,
-		Tags: []string{}, Subject: subjectOf(m.Text), Lang: ex.Lang, CreatedAt: now, UpdatedAt: now}
+		Tags: []string{}, Subject: subjectOf(m.Text), Lang: ex.Lang, Waiting: 1, CreatedAt: now, UpdatedAt: now}
+	var fx effects
+	if s.desk != nil {
+		c, err := contactFor(tx, *m, now)
+		if err != nil {
+			return err
+		}
+		t.ContactID = c.ID
+		if err := s.routeNew(tx, &t, c, m.Text, now, &fx); err != nil {
+			return err
+		}
+	}
 	if err := tx.CreateTicket(&t); err != nil {
 		return err
 	}
 	created := Entry{Type: EntryEvent, Event: EventCreated, At: now, By: BySystem,
-		After:  map[string]any{"intent": t.Intent, "priority": t.Priority, "fields": t.Fields, "extractor": ex.Extractor, "confidence": ex.Confidence},
+		After:  map[string]any{"intent": ex.Intent, "priority": ex.Priority, "fields": t.Fields, "extractor": ex.Extractor, "confidence": ex.Confidence},
 		Reason: strings.Join(ex.Reasons, "; ")}
-	if err := appendEntry(tx, t.ID, created); err != nil {
+	fx.entries = append(append([]Entry{created, messageEntry(*m, now)}, skippedNotes(*m, now)...), fx.entries...)
+	if err := fx.write(s, tx, t, now); err != nil {
 		return err
 	}
-	if err := appendEntry(tx, t.ID, messageEntry(*m, now)); err != nil {
+	if err := s.syncTimers(tx, t, nil); err != nil {
 		return err
 	}
 	m.TicketID = t.ID
@@ -309,7 +372,7 @@ func (s *Service) openTicket(tx Tx, m *Message, ex nlu.Extraction, f *filing) er
 	if err != nil {
 		return err
 	}
-	if _, err := s.enqueueReply(tx, t, text, BySystem, KindAck, m.Meta, now); err != nil {
+	if _, err := s.enqueueReply(tx, t, primary(t), text, BySystem, KindAck, m.Meta, now); err != nil {
 		return err
 	}
 	f.created = append(f.created, t.Channel)
@@ -323,10 +386,10 @@ func messageEntry(m Message, at time.Time) Entry {
 
 func appendEntry(tx Tx, ticketID string, e Entry) error { return tx.AppendEntry(ticketID, &e) }
 
-// enqueueReply stores an outbound message to the ticket's requester on the
-// ticket's channel, its timeline entry, and its outbox item.
-func (s *Service) enqueueReply(tx Tx, t Ticket, text, by, kind string, meta map[string]string, now time.Time) (Entry, error) {
-	out := Message{Channel: t.Channel, Thread: t.Thread, Direction: channels.Out, To: t.Requester,
+// enqueueReply stores an outbound message to a conversation of the
+// ticket, its timeline entry, and its outbox item.
+func (s *Service) enqueueReply(tx Tx, t Ticket, to Conversation, text, by, kind string, meta map[string]string, now time.Time) (Entry, error) {
+	out := Message{Channel: to.Channel, Thread: to.Thread, Direction: channels.Out, To: to.Requester,
 		Text: text, Meta: meta, At: now, TicketID: t.ID, Kind: kind, Delivery: channels.DeliveryPending}
 	if err := tx.AddMessage(&out); err != nil {
 		return Entry{}, err

@@ -1,8 +1,6 @@
 package ticketcore
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"time"
 
 	"github.com/loopdesk/loopdesk/channels"
@@ -39,13 +37,11 @@ type AttachmentRef struct {
 	Filename    string `json:"filename"`
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
-	SHA256      string `json:"sha256"`
-}
-
-// contentHash is the key an attachment is stored under.
-func contentHash(data []byte) string {
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
+	// SHA256 addresses the content in the blob store; empty when Skipped.
+	SHA256 string `json:"sha256,omitempty"`
+	// Skipped says why the content was not kept (too large, a type not
+	// accepted); a note on the ticket says it too.
+	Skipped string `json:"skipped,omitempty"`
 }
 
 // conversationMessage is how a channel shows m to its caller.
@@ -68,6 +64,7 @@ func (m Message) outbound(attempt int) channels.Outbound {
 
 // Kinds of outbound messages.
 const (
-	KindAck   = "ack"   // the acknowledgement of a new ticket
-	KindReply = "reply" // an agent's public reply
+	KindAck      = "ack"      // the acknowledgement of a new ticket
+	KindReply    = "reply"    // an agent's public reply
+	KindProgress = "progress" // a stage hand-off told to the customer
 )

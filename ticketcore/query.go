@@ -3,6 +3,8 @@ package ticketcore
 import (
 	"slices"
 	"strings"
+
+	"github.com/loopdesk/loopdesk/nlu"
 )
 
 // Page sizes of ticket lists.
@@ -14,13 +16,41 @@ const (
 // TicketQuery selects tickets. Each list filter matches any of its values;
 // an empty list matches everything.
 type TicketQuery struct {
-	Status, Priority, Intent, Channel, Assignee, Group []string
+	Status, Priority, Intent, Channel, Assignee, Group, Contact []string
 	// Text matches case-insensitively in the id, subject, requester, tags and field values.
 	Text string
 	// Limit is the page size; 0 means DefaultPageSize, more than MaxPageSize is cut.
 	Limit int
 	// Cursor continues a list after the ticket with this id.
 	Cursor string
+	// Sort is the order: SortNewest (the default) or SortQueue.
+	Sort string
+}
+
+// Orders of a ticket list.
+const (
+	// SortNewest lists the newest ticket first.
+	SortNewest = "newest"
+	// SortQueue is the order agents work in: urgent tickets pinned first,
+	// then by priority, then by DueAt (tickets without a running SLA last),
+	// then oldest first.
+	SortQueue = "queue"
+)
+
+// QueueLess reports whether a comes before b in SortQueue order.
+func QueueLess(a, b Ticket) bool {
+	if ra, rb := nlu.PriorityRank(a.Priority), nlu.PriorityRank(b.Priority); ra != rb {
+		return ra < rb
+	}
+	switch {
+	case a.DueAt.IsZero() != b.DueAt.IsZero():
+		return !a.DueAt.IsZero()
+	case !a.DueAt.Equal(b.DueAt):
+		return a.DueAt.Before(b.DueAt)
+	}
+	na, _ := ParseTicketID(a.ID)
+	nb, _ := ParseTicketID(b.ID)
+	return na < nb
 }
 
 // PageSize is the effective page size of q.
@@ -42,7 +72,7 @@ func (q TicketQuery) Match(t Ticket) bool {
 		have string
 	}{
 		{q.Status, t.Status}, {q.Priority, t.Priority}, {q.Intent, t.Intent},
-		{q.Channel, t.Channel}, {q.Assignee, t.Assignee}, {q.Group, t.Group},
+		{q.Channel, t.Channel}, {q.Assignee, t.Assignee}, {q.Group, t.Group}, {q.Contact, t.ContactID},
 	} {
 		if len(f.want) > 0 && !slices.Contains(f.want, f.have) {
 			return false

@@ -19,6 +19,17 @@ import (
 type Config struct {
 	// Templates render the replies the Service writes on its own. Required.
 	Templates *Templates
+	// Desk is how the company works: routing, SLAs, ticket types, paging.
+	// Nil: tickets are filed without contacts, routing or SLA.
+	Desk *Desk
+	// Notifiers names the notifiers attached (as channels "notify.<name>").
+	// Notices the desk sends through others are dropped, with a warning at
+	// start.
+	Notifiers []string
+	// Blobs keeps attachment content. Required.
+	Blobs Blobs
+	// Attachments limits what is kept of attachments.
+	Attachments AttachmentLimits
 	// Logger receives one line per handled failure. Defaults to slog.Default().
 	Logger *slog.Logger
 	// Now is the clock. Defaults to time.Now.
@@ -74,6 +85,7 @@ func (c *Config) applyDefaults() {
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	c.Attachments.applyDefaults()
 	setDefault(&c.Workers, 2)
 	setDefault(&c.BatchSize, 16)
 	if c.IntakeYield == 0 {
@@ -103,6 +115,7 @@ type Service struct {
 	cfg       Config
 	store     Store
 	extractor nlu.Extractor
+	desk      *Desk
 	log       *slog.Logger
 	metrics   *metrics
 
@@ -122,14 +135,23 @@ func New(cfg Config, store Store, extractor nlu.Extractor) (*Service, error) {
 	if store == nil || extractor == nil {
 		return nil, errors.New("ticketcore: a store and an extractor are required")
 	}
-	if cfg.Templates == nil {
-		return nil, errors.New("ticketcore: templates are required")
+	if cfg.Templates == nil || cfg.Blobs == nil {
+		return nil, errors.New("ticketcore: templates and a blob store are required")
 	}
-	s := &Service{cfg: cfg, store: store, extractor: extractor,
+	if err := cfg.checkDesk(); err != nil {
+		return nil, err
+	}
+	s := &Service{cfg: cfg, store: store, extractor: extractor, desk: cfg.Desk,
 		log:        cfg.Logger.With("component", "ticketcore"),
 		channels:   map[string]channels.Channel{},
 		inboxWake:  make(chan struct{}, 1),
 		outboxWake: make(chan struct{}, 1),
+	}
+	if cfg.Desk != nil {
+		if missing := cfg.Desk.missingNotifiers(cfg.Notifiers); len(missing) > 0 {
+			s.log.Warn("the desk names notifiers that are not configured; notices through them are not sent",
+				"missing", missing, "configured", cfg.Notifiers)
+		}
 	}
 	m, err := newMetrics(cfg.Registerer, store)
 	if err != nil {
@@ -160,6 +182,7 @@ func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.runInbox(ctx) })
 	wg.Go(func() { s.runDispatcher(ctx) })
+	wg.Go(func() { s.runTimers(ctx) })
 	wg.Wait()
 	return nil
 }
@@ -172,8 +195,24 @@ func wake(ch chan struct{}) {
 	}
 }
 
+// checkDesk checks that the desk uses only attached notifiers and
+// existing reply templates.
+func (c Config) checkDesk() error {
+	if c.Desk == nil {
+		return nil
+	}
+	for _, t := range c.Desk.types {
+		for _, st := range t.Stages {
+			if st.Progress != "" && !c.Templates.Has(st.Progress) {
+				return fmt.Errorf("desk: ticket type %q: stage %q: no reply template %q", t.Name, st.Name, st.Progress)
+			}
+		}
+	}
+	return nil
+}
+
 // idle waits until woken, the poll interval passes, or ctx is done; it
-// reports whether to go on.
+// reports whether to go on. A nil wake channel only waits.
 func (s *Service) idle(ctx context.Context, wakeCh <-chan struct{}) bool {
 	t := time.NewTimer(s.cfg.PollInterval)
 	defer t.Stop()

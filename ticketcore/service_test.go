@@ -2,6 +2,8 @@ package ticketcore_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -19,12 +21,18 @@ import (
 
 // fakeChannel records what it is asked to send and fails as told.
 type fakeChannel struct {
+	name  string // defaults to the API channel
 	mu    sync.Mutex
 	sent  []channels.Outbound
 	fails func(out channels.Outbound) error
 }
 
-func (c *fakeChannel) Name() string { return channels.API }
+func (c *fakeChannel) Name() string {
+	if c.name == "" {
+		return channels.API
+	}
+	return c.name
+}
 
 func (c *fakeChannel) Send(_ context.Context, out channels.Outbound) error {
 	c.mu.Lock()
@@ -40,6 +48,32 @@ func (c *fakeChannel) attempts() []channels.Outbound {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return slices.Clone(c.sent)
+}
+
+// memBlobs is a blob store in memory.
+type memBlobs struct {
+	mu   sync.Mutex
+	data map[string][]byte
+}
+
+func newMemBlobs() *memBlobs { return &memBlobs{data: map[string][]byte{}} }
+
+func (b *memBlobs) Put(_ context.Context, data []byte) (string, error) {
+	sum := sha256.Sum256(data)
+	id := hex.EncodeToString(sum[:])
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.data[id] = slices.Clone(data)
+	return id, nil
+}
+
+func (b *memBlobs) Get(_ context.Context, id string) ([]byte, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if d, ok := b.data[id]; ok {
+		return d, nil
+	}
+	return nil, fmt.Errorf("blob %s: %w", id, ticketcore.ErrNotFound)
 }
 
 // fakeExtractor reads every message as a refund with an order id, or fails.
@@ -69,6 +103,13 @@ type harness struct {
 
 func newHarness(t *testing.T, ext nlu.Extractor, ch *fakeChannel, mod func(*ticketcore.Config)) *harness {
 	t.Helper()
+	return startService(t, ext, ch, mod)
+}
+
+// startService runs a Service on a fresh bolt store with ch and more
+// channels attached.
+func startService(t *testing.T, ext nlu.Extractor, ch *fakeChannel, mod func(*ticketcore.Config), more ...*fakeChannel) *harness {
+	t.Helper()
 	store, err := boltstore.Open(boltstore.Config{Path: filepath.Join(t.TempDir(), "t.db")})
 	if err != nil {
 		t.Fatal(err)
@@ -77,7 +118,7 @@ func newHarness(t *testing.T, ext nlu.Extractor, ch *fakeChannel, mod func(*tick
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := ticketcore.Config{Templates: tmpl, PollInterval: 5 * time.Millisecond,
+	cfg := ticketcore.Config{Templates: tmpl, Blobs: newMemBlobs(), PollInterval: 5 * time.Millisecond,
 		Delivery: ticketcore.DeliveryConfig{Backoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 3}}
 	if mod != nil {
 		mod(&cfg)
@@ -87,6 +128,9 @@ func newHarness(t *testing.T, ext nlu.Extractor, ch *fakeChannel, mod func(*tick
 		t.Fatal(err)
 	}
 	svc.Attach(ch)
+	for _, c := range more {
+		svc.Attach(c)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); svc.Run(ctx) }()

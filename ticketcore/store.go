@@ -15,6 +15,10 @@ var (
 	ErrConflict = errors.New("conflict")
 	// ErrInvalid: the request itself is wrong (an unknown status or priority).
 	ErrInvalid = errors.New("invalid")
+	// ErrIncomplete: the change is allowed but needs something the request
+	// lacks (a breach reason to solve a breached ticket, a stage's
+	// required fields).
+	ErrIncomplete = errors.New("incomplete")
 )
 
 // Store keeps tickets, conversations and the durable queues (inbox, outbox,
@@ -68,9 +72,10 @@ type ReadTx interface {
 	// empty on the last one.
 	Tickets(q TicketQuery) (tickets []Ticket, next string, err error)
 	// ActiveTicket returns the id of the active (not solved or closed) ticket
-	// of a thread, or "" when there is none. A thread has one active ticket
-	// at a time (the Service keeps it so); should a second become active,
-	// the first keeps the index until it is solved or closed.
+	// of a thread, or "" when there is none. A ticket's threads are its own
+	// (Channel, Thread) and those of its Conversations. A thread has one
+	// active ticket at a time (the Service keeps it so); should a second
+	// become active, the first keeps the index until it is solved or closed.
 	ActiveTicket(channel, thread string) (string, error)
 	// Message returns a stored message, or ErrNotFound.
 	Message(id string) (Message, error)
@@ -82,10 +87,19 @@ type ReadTx interface {
 	// completed); InOutbox whether one waits in the outbox.
 	InInbox(messageID string) (bool, error)
 	InOutbox(messageID string) (bool, error)
-	// Attachment returns stored content by its SHA-256 (hex), or ErrNotFound.
-	Attachment(sha256 string) ([]byte, error)
 	// Meta returns a small stored setting, or nil when unset.
 	Meta(key string) ([]byte, error)
+
+	// Contact returns a contact by id, or ErrNotFound.
+	Contact(id string) (Contact, error)
+	// FindContact returns the contact an identity, phone or email belongs
+	// to, or ErrNotFound.
+	FindContact(key ContactKey) (Contact, error)
+	// Contacts lists contacts newest first that match q, paged like Tickets.
+	Contacts(q ContactQuery) (contacts []Contact, next string, err error)
+	// OpenTickets counts the active (not solved or closed) tickets assigned
+	// to an assignee.
+	OpenTickets(assignee string) (int, error)
 }
 
 // Tx reads and writes within a transaction.
@@ -106,9 +120,6 @@ type Tx interface {
 	// UpdateMessage replaces a stored message. Its channel, thread, external
 	// id and direction are its identity and cannot change (ErrInvalid).
 	UpdateMessage(m Message) error
-	// PutAttachment stores content under its SHA-256 (hex); storing it again
-	// is a no-op, a key that is not the content's hash ErrInvalid.
-	PutAttachment(sha256 string, data []byte) error
 	// EnqueueInbox queues a stored inbound message for the inbox worker
 	// (ErrNotFound for an unknown message; queueing it twice is a no-op).
 	EnqueueInbox(messageID string) error
@@ -131,6 +142,28 @@ type Tx interface {
 	DeleteTimer(id string) error
 	// PutMeta stores a small setting.
 	PutMeta(key string, value []byte) error
+
+	// CreateContact gives c the next contact id (C-000001, …) and stores it
+	// with its identities, phones and emails indexed for FindContact. An
+	// identity, phone or email that already belongs to another contact is
+	// ErrConflict.
+	CreateContact(c *Contact) error
+	// UpdateContact replaces a stored contact and its index entries, with
+	// the same conflict rule.
+	UpdateContact(c Contact) error
+	// DeleteContact removes a contact and its index entries (after its
+	// identities moved to another contact).
+	DeleteContact(id string) error
+}
+
+// Blobs keeps attachment content apart from the store, addressed by its
+// SHA-256. Safe for concurrent use.
+type Blobs interface {
+	// Put stores data durably (synced to disk before it returns) and
+	// returns its SHA-256 (hex). Storing the same content again is a no-op.
+	Put(ctx context.Context, data []byte) (string, error)
+	// Get returns stored content, or an error wrapping ErrNotFound.
+	Get(ctx context.Context, sha256 string) ([]byte, error)
 }
 
 // OutboxItem is an outbound message waiting for delivery.

@@ -28,10 +28,11 @@ type TemplateData struct {
 	Name     string // the customer's name, may be empty
 	Intent   string
 	Priority string
+	Stage    string // the stage a progress message announces
 }
 
 var sampleData = TemplateData{TicketID: "T-000123", Subject: "订单还没发货", Name: "王芳",
-	Intent: "logistics", Priority: "normal"}
+	Intent: "logistics", Priority: "normal", Stage: "finance"}
 
 // ParseTemplates reads every *.tmpl file of dir in fsys. Each name the
 // Service uses must exist in Chinese (the fallback for any language).
@@ -68,6 +69,9 @@ func ParseTemplates(fsys fs.FS, dir string) (*Templates, error) {
 	}
 	return t, nil
 }
+
+// Has reports whether a template name exists (in Chinese, the fallback).
+func (t *Templates) Has(name string) bool { return t.byKey[name+"."+nlu.LangZH] != nil }
 
 // Render writes template name in lang, falling back to Chinese.
 func (t *Templates) Render(name, lang string, data TemplateData) (string, error) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/ticketcore/sla"
 )
 
 // Statuses of the ticket lifecycle.
@@ -71,18 +72,63 @@ type Ticket struct {
 	UpdatedAt time.Time `json:"updated_at"`
 	// SolvedAt is when the ticket was last solved; zero otherwise.
 	SolvedAt time.Time `json:"solved_at,omitzero"`
+	// ContactID is the person who asked, across channels.
+	ContactID string `json:"contact_id,omitempty"`
+	// Type is the ticket type (e.g. "refund"); a type with stages moves
+	// through them, Stage naming the current one.
+	Type  string `json:"type,omitempty"`
+	Stage string `json:"stage,omitempty"`
 	// SLA is the service-level state; nil while no policy applies.
-	SLA *SLA `json:"sla"`
+	SLA *sla.State `json:"sla"`
+	// DueAt is the earliest due time of the SLA targets that run, for
+	// queues; zero when none runs.
+	DueAt time.Time `json:"due_at,omitzero"`
+	// BreachReason is why a breached ticket was late, required to solve it.
+	BreachReason string `json:"breach_reason,omitempty"`
+	// Waiting counts the customer's messages since the last public reply.
+	Waiting int `json:"waiting"`
+	// Escalated lists the SLA-fraction escalations already applied to the
+	// running response targets ("first_response@0.5").
+	Escalated []string `json:"escalated,omitempty"`
+	// Links relate this ticket to others; each link is stored on both.
+	Links []Link `json:"links,omitempty"`
+	// Conversations are the other customers' threads this ticket answers:
+	// those of the tickets merged into it. A public reply goes to each.
+	Conversations []Conversation `json:"conversations,omitempty"`
+	// MergedInto names the ticket this one was merged into; PreMergeStatus
+	// is the status it had, restored by an unmerge.
+	MergedInto     string `json:"merged_into,omitempty"`
+	PreMergeStatus string `json:"pre_merge_status,omitempty"`
 	// FollowUpOf names the solved or closed ticket of the same thread this one follows.
 	FollowUpOf string `json:"follow_up_of,omitempty"`
 	// Timeline is filled only when one ticket is read with its history.
 	Timeline []Entry `json:"timeline,omitempty"`
 }
 
-// SLA is the service-level state of a ticket. Policies arrive with the
-// routing and SLA work; until then tickets carry none.
-type SLA struct {
-	Policy string `json:"policy"`
+// Link types. A link is stored on both tickets: related ↔ related,
+// parent ↔ child, duplicate (the duplicate) ↔ original.
+const (
+	LinkRelated   = "related"
+	LinkParent    = "parent" // the other ticket is this one's parent
+	LinkChild     = "child"  // the other ticket is this one's child
+	LinkDuplicate = "duplicate"
+	LinkOriginal  = "original"
+)
+
+// Link is one relation to another ticket, as seen from this one.
+type Link struct {
+	Type     string `json:"type"`
+	TicketID string `json:"ticket_id"`
+}
+
+// Conversation is a customer's thread on a channel, with who they are.
+type Conversation struct {
+	Channel   string         `json:"channel"`
+	Thread    string         `json:"thread"`
+	Requester channels.Party `json:"requester"`
+	ContactID string         `json:"contact_id,omitempty"`
+	// From is the ticket the conversation came from (a merged child).
+	From string `json:"from,omitempty"`
 }
 
 // ticketIDPrefix starts every ticket id: T-000123.

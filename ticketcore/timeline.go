@@ -37,6 +37,10 @@ type Entry struct {
 	MessageID string `json:"message_id,omitempty"`
 	// Delivery of an outbound reply: pending, sent, failed.
 	Delivery string `json:"delivery,omitempty"`
+	// Attachments of a note (a file an agent added).
+	Attachments []AttachmentRef `json:"attachments,omitempty"`
+	// Mentions are the agents a note names with @.
+	Mentions []string `json:"mentions,omitempty"`
 	// Event, Field, Before, After and Reason describe an EntryEvent.
 	Event  string `json:"event,omitempty"`
 	Field  string `json:"field,omitempty"`

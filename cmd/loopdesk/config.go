@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -20,14 +19,15 @@ import (
 // configs/loopdesk.example.yaml, each one also settable from the environment
 // as LOOPDESK_ + the key upper-cased with "." → "_".
 type Config struct {
-	Server   ServerConfig   `yaml:"server"`
-	Data     DataConfig     `yaml:"data"`
-	Auth     AuthConfig     `yaml:"auth"`
-	Log      LogConfig      `yaml:"log"`
-	Channels ChannelsConfig `yaml:"channels"`
-	NLU      NLUConfig      `yaml:"nlu"`
-	Tickets  TicketsConfig  `yaml:"tickets"`
-	Delivery DeliveryConfig `yaml:"delivery"`
+	Server    ServerConfig     `yaml:"server"`
+	Data      DataConfig       `yaml:"data"`
+	Auth      AuthConfig       `yaml:"auth"`
+	Log       LogConfig        `yaml:"log"`
+	Channels  ChannelsConfig   `yaml:"channels"`
+	NLU       NLUConfig        `yaml:"nlu"`
+	Tickets   TicketsConfig    `yaml:"tickets"`
+	Delivery  DeliveryConfig   `yaml:"delivery"`
+	Notifiers []NotifierConfig `yaml:"notifiers"`
 }
 
 type ServerConfig struct {
@@ -67,10 +67,26 @@ type NLUConfig struct {
 }
 
 type TicketsConfig struct {
-	TemplatesDir string  `yaml:"templates_dir"`
-	Workers      int     `yaml:"workers"`
-	BatchSize    int     `yaml:"batch_size"`
-	IntakeYield  float64 `yaml:"intake_yield"`
+	TemplatesDir string            `yaml:"templates_dir"`
+	Workers      int               `yaml:"workers"`
+	BatchSize    int               `yaml:"batch_size"`
+	IntakeYield  float64           `yaml:"intake_yield"`
+	Desk         string            `yaml:"desk"`
+	Attachments  AttachmentsConfig `yaml:"attachments"`
+}
+
+type AttachmentsConfig struct {
+	MaxBytes int64    `yaml:"max_bytes"`
+	Types    []string `yaml:"types"`
+}
+
+// NotifierConfig is one notifier agents are reached through.
+type NotifierConfig struct {
+	Name    string        `yaml:"name" json:"name"`
+	Type    string        `yaml:"type" json:"type"`
+	URL     string        `yaml:"url" json:"url"`
+	Secret  string        `yaml:"secret" json:"secret"`
+	Timeout time.Duration `yaml:"timeout" json:"timeout"`
 }
 
 type DeliveryConfig struct {
@@ -89,7 +105,7 @@ func defaultConfig() Config {
 		Data:     DataConfig{Dir: "./data"},
 		Log:      LogConfig{Level: "info", Format: "json"},
 		NLU:      NLUConfig{Extractor: "rules", Timeout: 10 * time.Second},
-		Tickets:  TicketsConfig{Workers: 2, BatchSize: 16, IntakeYield: 5},
+		Tickets:  TicketsConfig{Workers: 2, BatchSize: 16, IntakeYield: 5, Attachments: AttachmentsConfig{MaxBytes: 20 << 20}},
 		Delivery: DeliveryConfig{MaxAttempts: 10, Backoff: time.Second, MaxBackoff: 10 * time.Minute, Concurrency: 64, Timeout: 30 * time.Second},
 	}
 }
@@ -116,9 +132,7 @@ func loadConfig(path string, environ []string) (Config, error) {
 // decodeYAML decodes src into cfg; a key that Config does not have is an
 // error, so a misspelt key does not go unnoticed.
 func decodeYAML(src []byte, cfg *Config) error {
-	dec := yaml.NewDecoder(bytes.NewReader(src))
-	dec.KnownFields(true)
-	if err := dec.Decode(cfg); err != nil && !errors.Is(err, io.EOF) {
+	if err := decodeStrict(src, cfg); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
 	return nil
@@ -136,6 +150,16 @@ func (c Config) validate() error {
 		return fmt.Errorf("config: nlu.extractor %q is not available in this build (rules)", c.NLU.Extractor)
 	case c.Log.Format != "json" && c.Log.Format != "text":
 		return fmt.Errorf("config: log.format %q must be json or text", c.Log.Format)
+	}
+	names := map[string]bool{}
+	for i, n := range c.Notifiers {
+		switch {
+		case n.Name == "" || names[n.Name]:
+			return fmt.Errorf("config: notifiers[%d]: each notifier needs a name of its own", i)
+		case n.Type != "webhook":
+			return fmt.Errorf("config: notifier %q: type %q is not one of: webhook", n.Name, n.Type)
+		}
+		names[n.Name] = true
 	}
 	return nil
 }

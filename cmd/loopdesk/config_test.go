@@ -25,8 +25,15 @@ func TestExampleConfigIsTheDefault(t *testing.T) {
 	if err := decodeYAML(src, &got); err != nil {
 		t.Fatalf("example config: %v", err)
 	}
+	// Empty lists in YAML are empty slices; the defaults have none.
 	if len(got.Auth.Tokens) == 0 {
 		got.Auth.Tokens = nil
+	}
+	if len(got.Notifiers) == 0 {
+		got.Notifiers = nil
+	}
+	if len(got.Tickets.Attachments.Types) == 0 {
+		got.Tickets.Attachments.Types = nil
 	}
 	if want := defaultConfig(); !reflect.DeepEqual(got, want) {
 		t.Errorf("example config differs from the default:\n got %+v\nwant %+v", got, want)

@@ -1,5 +1,6 @@
 // Command loopdesk is the omnichannel messaging gateway and ticket system:
 // `loopdesk serve` runs it, `loopdesk nlu eval` scores an extractor,
+// `loopdesk rules test` explains what the routing rules do to a ticket,
 // `loopdesk token` makes an agent token, `loopdesk version` says which build
 // this is.
 package main
@@ -13,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // calendars need their zones on hosts without zoneinfo (distroless)
 )
 
 const usage = `loopdesk — omnichannel messaging gateway and ticket system
@@ -20,6 +22,7 @@ const usage = `loopdesk — omnichannel messaging gateway and ticket system
 Usage:
   loopdesk serve [--config FILE] [--addr HOST:PORT] [--data DIR]
   loopdesk nlu eval [--extractor rules] [--config FILE] [--json] [-v] FILE.jsonl
+  loopdesk rules test [--config FILE] ticket.json
   loopdesk token --name NAME [--role admin|agent|viewer]
   loopdesk version
 
@@ -46,6 +49,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err = serve(ctx, rest, stdout, stderr)
 	case cmd == "nlu" && len(rest) > 0 && rest[0] == "eval":
 		err = nluEval(ctx, rest[1:], stdout)
+	case cmd == "rules" && len(rest) > 0 && rest[0] == "test":
+		err = rulesTest(rest[1:], stdout, stderr)
 	case cmd == "token":
 		err = token(rest, stdout)
 	case cmd == "version":

@@ -22,9 +22,11 @@ import (
 	"github.com/loopdesk/loopdesk/channels/api"
 	"github.com/loopdesk/loopdesk/configs"
 	"github.com/loopdesk/loopdesk/nlu/rules"
+	"github.com/loopdesk/loopdesk/notify"
 	"github.com/loopdesk/loopdesk/redact"
 	"github.com/loopdesk/loopdesk/ticketcore"
 	"github.com/loopdesk/loopdesk/ticketcore/boltstore"
+	"github.com/loopdesk/loopdesk/ticketcore/fsblobs"
 )
 
 // serve runs the gateway until ctx ends, then stops taking requests,
@@ -110,15 +112,32 @@ func (g *gateway) wire(cfg Config) error {
 	if err != nil {
 		return err
 	}
+	desk, err := loadDesk(cfg.Tickets.Desk)
+	if err != nil {
+		return err
+	}
+	blobs, err := fsblobs.Open(filepath.Join(cfg.Data.Dir, "blobs"))
+	if err != nil {
+		return err
+	}
+	notifiers, err := newNotifiers(cfg.Notifiers)
+	if err != nil {
+		return err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	svc, err := ticketcore.New(ticketcore.Config{Templates: templates, Logger: g.log, Registerer: reg,
-		Workers: cfg.Tickets.Workers, BatchSize: cfg.Tickets.BatchSize, IntakeYield: cfg.Tickets.IntakeYield, ExtractTimeout: cfg.NLU.Timeout,
-		Delivery: ticketcore.DeliveryConfig(cfg.Delivery)}, g.store, extractor)
+	svc, err := ticketcore.New(ticketcore.Config{Templates: templates, Desk: desk, Blobs: blobs,
+		Notifiers: notifierNames(notifiers), Logger: g.log, Registerer: reg,
+		Attachments: ticketcore.AttachmentLimits(cfg.Tickets.Attachments),
+		Workers:     cfg.Tickets.Workers, BatchSize: cfg.Tickets.BatchSize, IntakeYield: cfg.Tickets.IntakeYield,
+		ExtractTimeout: cfg.NLU.Timeout, Delivery: ticketcore.DeliveryConfig(cfg.Delivery)}, g.store, extractor)
 	if err != nil {
 		return err
 	}
 	g.service = svc
+	for _, n := range notifiers {
+		svc.Attach(notify.Channel(n))
+	}
 	apiChannel, err := api.New(api.Config{TokenHash: creds.apiTokenHash, CallbackURL: cfg.Channels.API.CallbackURL,
 		CallbackSecret: creds.callbackSecret, MaxBodyBytes: cfg.Server.MaxBodyBytes,
 		Logger: g.log}, svc, svc)

@@ -380,7 +380,13 @@ func TestRefusedCallbackMarksReplyFailed(t *testing.T) {
 	})
 	tk := call(t, "GET", srv.URL+"/api/v1/tickets/T-000001", testAdminToken, nil)
 	timeline := tk.body["timeline"].([]any)
-	reply, last := timeline[2].(map[string]any), timeline[len(timeline)-1].(map[string]any)
+	var reply map[string]any
+	for _, e := range timeline {
+		if e.(map[string]any)["type"] == "reply" {
+			reply = e.(map[string]any)
+		}
+	}
+	last := timeline[len(timeline)-1].(map[string]any)
 	if reply["delivery"] != "failed" || last["event"] != "delivery_failed" || !strings.Contains(last["reason"].(string), "422") {
 		t.Errorf("timeline: %s", tk.raw)
 	}

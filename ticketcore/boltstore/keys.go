@@ -9,14 +9,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/loopdesk/loopdesk/ticketcore"
 )
 
 // Buckets. Records are JSON; keys are built so that a cursor walks them in
 // the order they are read: sequences and times big-endian, composite keys
 // joined by NUL (validated absent from channel names and threads).
 //
-// The sequences that number tickets and messages are the bbolt sequences of
-// the tickets and messages buckets: they commit or roll back with the
+// The sequences that number tickets, contacts and messages are the bbolt
+// sequences of their buckets: they commit or roll back with the
 // transaction, so ids are gap-free and never handed out twice.
 var (
 	bucketMeta        = []byte("meta")         // caller's key → value (PutMeta)
@@ -27,16 +29,18 @@ var (
 	bucketTickets     = []byte("tickets")      // seq → Ticket (without timeline)
 	bucketEntries     = []byte("entries")      // ticket seq, entry seq (uint32) → Entry
 	bucketActive      = []byte("active")       // channel NUL thread → ticket seq
+	bucketOpen        = []byte("open_tickets") // assignee → uint64 active tickets assigned
+	bucketContacts    = []byte("contacts")     // seq → Contact
+	bucketContactKeys = []byte("contact_keys") // kind NUL identity/phone/email → contact seq
 	bucketInbox       = []byte("inbox")        // message seq → nil
 	bucketOutbox      = []byte("outbox")       // message seq → OutboxItem
 	bucketOutboxDue   = []byte("outbox_due")   // due, message seq → nil
 	bucketTimers      = []byte("timers")       // timer id → Timer
 	bucketTimersDue   = []byte("timers_due")   // due, timer id → nil
-	bucketBlobs       = []byte("attachments")  // sha256 hex → content
 
 	allBuckets = [][]byte{bucketMeta, bucketCounts, bucketMessages, bucketExternalIDs,
-		bucketThreads, bucketTickets, bucketEntries, bucketActive, bucketInbox, bucketOutbox,
-		bucketOutboxDue, bucketTimers, bucketTimersDue, bucketBlobs}
+		bucketThreads, bucketTickets, bucketEntries, bucketActive, bucketOpen, bucketContacts,
+		bucketContactKeys, bucketInbox, bucketOutbox, bucketOutboxDue, bucketTimers, bucketTimersDue}
 )
 
 // Keys of the counts bucket: Stats reads three numbers instead of walking
@@ -47,8 +51,9 @@ var (
 	countTimers = []byte("timers")
 )
 
-// maxKeyPart bounds channel names, threads, external ids and timer ids so
-// that every composite key stays far below bbolt's 32 KiB key limit.
+// maxKeyPart bounds channel names, threads, external ids, timer ids,
+// assignees and the identities, phones and emails of contacts, so that
+// every composite key stays far below bbolt's 32 KiB key limit.
 const maxKeyPart = 4096
 
 // Message ids are "msg-", the sequence number, "-" and 8 random characters
@@ -98,6 +103,24 @@ func threadPrefix(channel, thread string) []byte {
 func threadKey(channel, thread string, msgSeq uint64) []byte {
 	return binary.BigEndian.AppendUint64(threadPrefix(channel, thread), msgSeq)
 }
+
+// Kinds of contact keys: the first part of every key of the contact_keys
+// bucket, so that an identity, a phone and an email never meet.
+const (
+	contactKeyIdentity = "identity"
+	contactKeyPhone    = "phone"
+	contactKeyEmail    = "email"
+)
+
+// identityKey, phoneKey and emailKey are the contact_keys keys of one
+// identity, phone or email.
+func identityKey(id ticketcore.Identity) []byte {
+	return join(contactKeyIdentity, id.Channel, id.ID)
+}
+
+func phoneKey(phone string) []byte { return join(contactKeyPhone, phone) }
+
+func emailKey(email string) []byte { return join(contactKeyEmail, email) }
 
 func entryKey(ticketSeq uint64, entrySeq int) []byte {
 	return binary.BigEndian.AppendUint32(u64(ticketSeq), uint32(entrySeq))

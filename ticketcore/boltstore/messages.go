@@ -2,8 +2,6 @@ package boltstore
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/loopdesk/loopdesk/channels"
@@ -134,35 +132,6 @@ func (w *writeTx) UpdateMessage(m ticketcore.Message) error {
 	}
 	if err := putJSON(w.bucket(bucketMessages), u64(seq), m); err != nil {
 		return w.fail("update message "+m.ID, err)
-	}
-	return nil
-}
-
-// Attachment returns a copy of stored content.
-func (r readTx) Attachment(sum string) ([]byte, error) {
-	v := r.bucket(bucketBlobs).Get([]byte(sum))
-	if v == nil {
-		return nil, notFound("attachment", sum)
-	}
-	return append([]byte{}, v...), nil
-}
-
-// PutAttachment stores content under its hash, after checking that the
-// hash is the content's: a wrong key would serve one customer's file as
-// another's.
-func (w *writeTx) PutAttachment(sum string, data []byte) error {
-	digest := sha256.Sum256(data)
-	if sum != hex.EncodeToString(digest[:]) {
-		return fmt.Errorf("put attachment: %w: %q is not the SHA-256 of the content",
-			ticketcore.ErrInvalid, sum)
-	}
-	b := w.bucket(bucketBlobs)
-	if b.Get([]byte(sum)) != nil {
-		return nil
-	}
-	// A copy: bbolt keeps the slice until commit, after fn has returned.
-	if err := b.Put([]byte(sum), append([]byte{}, data...)); err != nil {
-		return w.fail("put attachment "+sum, err)
 	}
 	return nil
 }

@@ -123,12 +123,20 @@ func Open(cfg Config) (*Store, error) {
 	return s, nil
 }
 
+// createBuckets creates the buckets a data file lacks. The open-ticket
+// counts of a file written before they existed are counted from its
+// tickets. (The attachments bucket of such a file is left alone: its
+// content is for the blob store to take over, not for the store to drop.)
 func createBuckets(db *bolt.DB) error {
 	return db.Update(func(tx *bolt.Tx) error {
+		countOpen := tx.Bucket(bucketOpen) == nil && tx.Bucket(bucketTickets) != nil
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return fmt.Errorf("create bucket %s: %w", name, err)
 			}
+		}
+		if countOpen {
+			return countOpenTickets(tx)
 		}
 		return nil
 	})

@@ -82,162 +82,37 @@ func validThread(channel, thread string) error {
 	return validKeyPart("thread", thread)
 }
 
-// Ticket reads a ticket; tickets are stored without their timeline.
-func (r readTx) Ticket(id string) (ticketcore.Ticket, error) {
-	var t ticketcore.Ticket
-	seq, ok := ticketcore.ParseTicketID(id)
-	if !ok {
-		return t, notFound("ticket", id)
-	}
-	found, err := getJSON(r.bucket(bucketTickets), u64(seq), &t)
-	switch {
-	case err != nil:
-		return t, fmt.Errorf("read ticket %s: %w", id, err)
-	case !found:
-		return t, notFound("ticket", id)
-	}
-	return t, nil
-}
-
-// ticketSeq is the key of an existing ticket, or ErrNotFound.
-func (r readTx) ticketSeq(id string) (uint64, error) {
-	seq, ok := ticketcore.ParseTicketID(id)
-	if !ok || r.bucket(bucketTickets).Get(u64(seq)) == nil {
-		return 0, notFound("ticket", id)
-	}
-	return seq, nil
-}
-
-// Tickets walks the tickets bucket from the newest down and decodes each
-// ticket to match it. A linear scan is fine at the scale of one machine's
-// team; a store past that keeps indexes (or is PostgreSQL).
-func (r readTx) Tickets(q ticketcore.TicketQuery) ([]ticketcore.Ticket, string, error) {
-	c := r.bucket(bucketTickets).Cursor()
+// pageNewest pages through b, whose keys are sequences, from the newest
+// record down: it decodes each record below the sequence after (every
+// record when after is 0) and returns the first size that match accepts;
+// next is the id of the page's last record when another match follows,
+// else "". A linear scan is fine at the scale of one machine's team; a
+// store past that keeps indexes (or is PostgreSQL).
+func pageNewest[T any](b *bolt.Bucket, after uint64, size int, match func(T) bool, id func(T) string) ([]T, string, error) {
+	c := b.Cursor()
 	k, v := c.Last()
-	if q.Cursor != "" {
-		after, ok := ticketcore.ParseTicketID(q.Cursor)
-		if !ok {
-			return nil, "", fmt.Errorf("%w: cursor %q is not a ticket id", ticketcore.ErrInvalid, q.Cursor)
-		}
+	if after > 0 {
 		if k, v = c.Seek(u64(after)); k == nil {
 			k, v = c.Last()
 		} else {
 			k, v = c.Prev()
 		}
 	}
-	size := q.PageSize()
-	var page []ticketcore.Ticket
+	var page []T
 	for ; k != nil; k, v = c.Prev() {
-		var t ticketcore.Ticket
-		if err := json.Unmarshal(v, &t); err != nil {
-			return nil, "", fmt.Errorf("list tickets: decode %d: %w", readU64(k), err)
+		var rec T
+		if err := json.Unmarshal(v, &rec); err != nil {
+			return nil, "", fmt.Errorf("decode record %d: %w", readU64(k), err)
 		}
-		if !q.Match(t) {
+		if !match(rec) {
 			continue
 		}
 		if len(page) == size { // one more match: there is a next page
-			return page, page[size-1].ID, nil
+			return page, id(page[size-1]), nil
 		}
-		page = append(page, t)
+		page = append(page, rec)
 	}
 	return page, "", nil
-}
-
-// ActiveTicket reads the active-ticket index.
-func (r readTx) ActiveTicket(channel, thread string) (string, error) {
-	if err := validThread(channel, thread); err != nil {
-		return "", err
-	}
-	v := r.bucket(bucketActive).Get(join(channel, thread))
-	if v == nil {
-		return "", nil
-	}
-	return ticketcore.FormatTicketID(readU64(v)), nil
-}
-
-// CreateTicket numbers t from the tickets bucket's sequence, which rolls
-// back with the transaction: ids stay gap-free. t.Timeline is not stored;
-// entries are added with AppendEntry.
-func (w *writeTx) CreateTicket(t *ticketcore.Ticket) error {
-	if err := validThread(t.Channel, t.Thread); err != nil {
-		return fmt.Errorf("create ticket: %w", err)
-	}
-	b := w.bucket(bucketTickets)
-	seq, err := b.NextSequence()
-	if err != nil {
-		return w.fail("create ticket", err)
-	}
-	t.ID = ticketcore.FormatTicketID(seq)
-	if err := w.putTicket(seq, *t); err != nil {
-		return err
-	}
-	if ticketcore.IsActive(t.Status) && t.Thread != "" && w.bucket(bucketActive).Get(join(t.Channel, t.Thread)) == nil {
-		return w.setActive(*t, seq)
-	}
-	return nil
-}
-
-// UpdateTicket replaces a ticket and moves the active-ticket index with it:
-// a ticket that is solved or closed (or moves thread) leaves the index if
-// it is the one there; a ticket that becomes active takes it; a ticket that
-// stays active takes it only when it is free, so updating an older ticket
-// never hides a newer one.
-func (w *writeTx) UpdateTicket(t ticketcore.Ticket) error {
-	seq, ok := ticketcore.ParseTicketID(t.ID)
-	if err := validThread(t.Channel, t.Thread); err != nil {
-		return fmt.Errorf("update ticket %s: %w", t.ID, err)
-	}
-	var old ticketcore.Ticket
-	if ok {
-		found, err := getJSON(w.bucket(bucketTickets), u64(seq), &old)
-		if err != nil {
-			return fmt.Errorf("update ticket %s: %w", t.ID, err)
-		}
-		ok = found
-	}
-	if !ok {
-		return notFound("ticket", t.ID)
-	}
-	if err := w.putTicket(seq, t); err != nil {
-		return err
-	}
-	return w.reindex(old, t, seq)
-}
-
-func (w *writeTx) putTicket(seq uint64, t ticketcore.Ticket) error {
-	t.Timeline = nil
-	if err := putJSON(w.bucket(bucketTickets), u64(seq), t); err != nil {
-		return w.fail("store ticket "+t.ID, err)
-	}
-	return nil
-}
-
-func (w *writeTx) reindex(old, t ticketcore.Ticket, seq uint64) error {
-	b := w.bucket(bucketActive)
-	oldKey, newKey := join(old.Channel, old.Thread), join(t.Channel, t.Thread)
-	active := ticketcore.IsActive(t.Status) && t.Thread != ""
-	moved := string(oldKey) != string(newKey)
-	if old.Thread != "" && (!active || moved) {
-		if v := b.Get(oldKey); v != nil && readU64(v) == seq {
-			if err := b.Delete(oldKey); err != nil {
-				return w.fail("unindex ticket "+t.ID, err)
-			}
-		}
-	}
-	if !active {
-		return nil
-	}
-	if b.Get(newKey) != nil {
-		return nil // indexed already: this ticket, or the thread's other active one keeps it
-	}
-	return w.setActive(t, seq)
-}
-
-func (w *writeTx) setActive(t ticketcore.Ticket, seq uint64) error {
-	if err := w.bucket(bucketActive).Put(join(t.Channel, t.Thread), u64(seq)); err != nil {
-		return w.fail("index ticket "+t.ID, err)
-	}
-	return nil
 }
 
 // Meta returns a copy of a stored setting, or nil.

@@ -41,8 +41,12 @@ func testDurability(t *testing.T, h Harness) {
 		if v, _ := tx.Meta("meta-durable"); string(v) != "durable" {
 			t.Errorf("meta after reopen = %q", v)
 		}
-		if a, _ := tx.Attachment(sha256Hex("durable")); string(a) != "durable" {
-			t.Errorf("attachment after reopen = %q", a)
+		c, _ := tx.FindContact(ticketcore.ContactKey{Email: "durable@example.com"})
+		want := everythingContact("durable")
+		want.ID = "C-000001"
+		sameJSON(t, "contact after reopen", want, c)
+		if n, _ := tx.OpenTickets("agent-durable"); n != 1 {
+			t.Errorf("OpenTickets after reopen = %d, want 1", n)
 		}
 		return err
 	})
@@ -55,6 +59,9 @@ func testDurability(t *testing.T, h Harness) {
 	next := createTickets(t, s, ticket(ticketcore.StatusNew, channels.API, "u2"))[0]
 	if next.ID != "T-000002" {
 		t.Errorf("ticket after reopen is %s, want T-000002", next.ID)
+	}
+	if c := createContacts(t, s, ticketcore.Contact{Name: "next"})[0]; c.ID != "C-000002" {
+		t.Errorf("contact after reopen is %s, want C-000002", c.ID)
 	}
 	if m2 := addMessages(t, s, inbound("d2", "u2", "x"))[0]; m2.ID == m.ID {
 		t.Errorf("a message after reopen reused id %s", m.ID)

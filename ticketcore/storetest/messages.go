@@ -1,8 +1,6 @@
 package storetest
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"testing"
@@ -81,6 +79,18 @@ func testValidation(t *testing.T, h Harness) {
 		return tx.CreateTicket(&tk)
 	})
 	wantErrIs(t, "CreateTicket with NUL in thread", err, ticketcore.ErrInvalid)
+	err = s.Update(ctx, func(tx ticketcore.Tx) error {
+		tk := ticket(ticketcore.StatusNew, channels.API, "a")
+		tk.Conversations = []ticketcore.Conversation{{Channel: channels.Email, Thread: "b\x00c"}}
+		return tx.CreateTicket(&tk)
+	})
+	wantErrIs(t, "CreateTicket with NUL in a conversation's thread", err, ticketcore.ErrInvalid)
+	err = s.Update(ctx, func(tx ticketcore.Tx) error {
+		tk := ticket(ticketcore.StatusNew, channels.API, "a")
+		tk.Assignee = "li\x00lei"
+		return tx.CreateTicket(&tk)
+	})
+	wantErrIs(t, "CreateTicket with NUL in the assignee", err, ticketcore.ErrInvalid)
 	err = s.View(ctx, func(tx ticketcore.ReadTx) error {
 		_, err := tx.Conversation(channels.API, "a\x00b")
 		return err
@@ -168,29 +178,6 @@ func testConversation(t *testing.T, h Harness) {
 		}
 		return nil
 	})
-}
-
-func testAttachments(t *testing.T, h Harness) {
-	s := h.Open(t)
-	data := []byte("\x89PNG fake image")
-	sum := sha256.Sum256(data)
-	key := hex.EncodeToString(sum[:])
-	update(t, s, func(tx ticketcore.Tx) error { return tx.PutAttachment(key, data) })
-	update(t, s, func(tx ticketcore.Tx) error { return tx.PutAttachment(key, data) })
-	view(t, s, func(tx ticketcore.ReadTx) error {
-		got, err := tx.Attachment(key)
-		if string(got) != string(data) {
-			t.Errorf("Attachment = %q, want %q", got, data)
-		}
-		return err
-	})
-	err := s.View(ctx, func(tx ticketcore.ReadTx) error {
-		_, err := tx.Attachment(hex.EncodeToString(make([]byte, 32)))
-		return err
-	})
-	wantErrIs(t, "unknown attachment", err, ticketcore.ErrNotFound)
-	err = s.Update(ctx, func(tx ticketcore.Tx) error { return tx.PutAttachment(key, []byte("other")) })
-	wantErrIs(t, "attachment under another content's hash", err, ticketcore.ErrInvalid)
 }
 
 func testMeta(t *testing.T, h Harness) {

@@ -5,8 +5,9 @@
 // Tests never wait on time: claims take explicit now values, and concurrent
 // tests only start goroutines together and wait for all of them.
 //
-// It imports only ticketcore, channels and the standard library (testing
-// among them); never a store: stores import it from their tests.
+// It imports only ticketcore (with its sla data types), channels and the
+// standard library (testing among them); never a store: stores import it
+// from their tests.
 package storetest
 
 import (
@@ -45,15 +46,27 @@ func Run(t *testing.T, h Harness) {
 		{"MessageValidation", testValidation},
 		{"ConcurrentDedupe", testConcurrentDedupe},
 		{"Conversation", testConversation},
-		{"Attachments", testAttachments},
 		{"Meta", testMeta},
 		{"TicketIDsConcurrent", testTicketIDsConcurrent},
 		{"TicketIDsGapFree", testTicketIDsGapFree},
 		{"TicketReadWrite", testTicketReadWrite},
+		{"TicketAllFields", testTicketAllFields},
 		{"Timeline", testTimeline},
 		{"ActiveTicket", testActiveTicket},
+		{"ActiveConversations", testActiveConversations},
+		{"OpenTickets", testOpenTickets},
 		{"TicketList", testTicketList},
 		{"TicketListFilters", testTicketListFilters},
+		{"QueueOrder", testQueueOrder},
+		{"QueueCursor", testQueueCursor},
+		{"TicketSortInvalid", testTicketSortInvalid},
+		{"Contacts", testContacts},
+		{"ContactAllFields", testContactAllFields},
+		{"ContactConflicts", testContactConflicts},
+		{"ContactUpdate", testContactUpdate},
+		{"ContactDelete", testContactDelete},
+		{"ContactList", testContactList},
+		{"ContactValidation", testContactValidation},
 		{"InboxClaims", testInboxClaims},
 		{"OutboxClaims", testOutboxClaims},
 		{"OutboxReschedule", testOutboxReschedule},
@@ -220,6 +233,7 @@ func messageID(m ticketcore.Message) string    { return m.ID }
 func outboxID(it ticketcore.OutboxItem) string { return it.MessageID }
 func timerID(tm ticketcore.Timer) string       { return tm.ID }
 func ticketIDOf(tk ticketcore.Ticket) string   { return tk.ID }
+func contactIDOf(c ticketcore.Contact) string  { return c.ID }
 func messageText(m ticketcore.Message) string  { return m.Text }
 
 func texts(msgs []ticketcore.Message) []string { return ids(msgs, messageText) }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/loopdesk/loopdesk/channels"
 	"github.com/loopdesk/loopdesk/ticketcore"
+	"github.com/loopdesk/loopdesk/ticketcore/sla"
 )
 
 // seqIDs is T-000001 … T-00000n.
@@ -90,7 +91,7 @@ func testTicketReadWrite(t *testing.T, h Harness) {
 	tk := ticket(ticketcore.StatusNew, channels.API, "user-1")
 	tk.Fields = map[string]string{"order_id": "2026112500012345"}
 	tk.Tags, tk.Subject, tk.Lang = []string{"vip"}, "订单还没发货", "zh"
-	tk.SLA = &ticketcore.SLA{Policy: "standard"}
+	tk.SLA = &sla.State{Policy: "standard"}
 	created := createTickets(t, s, tk)[0]
 	if created.ID != "T-000001" {
 		t.Fatalf("first ticket id %q, want T-000001", created.ID)
@@ -253,8 +254,8 @@ func testActiveTicket(t *testing.T, h Harness) {
 	expect("ticket created solved", "")
 }
 
-// listTickets creates 23 tickets with varied statuses, channels, fields
-// and tags, and returns them oldest first.
+// listTickets creates 23 tickets with varied statuses, channels, fields,
+// tags and contacts, and returns them oldest first.
 func listTickets(t *testing.T, s ticketcore.Store) []ticketcore.Ticket {
 	statuses := []string{ticketcore.StatusNew, ticketcore.StatusOpen, ticketcore.StatusSolved, ticketcore.StatusPending}
 	var all []ticketcore.Ticket
@@ -266,6 +267,9 @@ func listTickets(t *testing.T, s ticketcore.Store) []ticketcore.Ticket {
 			tk.Fields["order_id"] = fmt.Sprintf("ORD-%03d", i)
 			if i%5 == 0 {
 				tk.Tags = []string{"vip"}
+			}
+			if i%3 > 0 {
+				tk.ContactID = ticketcore.FormatContactID(uint64(i % 3))
 			}
 			ts = append(ts, tk)
 		}
@@ -288,6 +292,9 @@ func walk(t *testing.T, s ticketcore.Store, q ticketcore.TicketQuery) []string {
 		})
 		if len(got) > q.PageSize() {
 			t.Fatalf("page %d has %d tickets, limit %d", page, len(got), q.PageSize())
+		}
+		if page > 0 && len(got) == 0 {
+			t.Errorf("page %d is empty: the page before it should have had no next", page)
 		}
 		for _, tk := range got {
 			if len(tk.Timeline) > 0 {
@@ -328,6 +335,8 @@ func testTicketListFilters(t *testing.T, h Harness) {
 		{Text: "ord-007"},
 		{Text: "VIP", Limit: 2},
 		{Assignee: []string{"nobody"}},
+		{Contact: []string{"C-000002"}, Limit: 3},
+		{Contact: []string{"C-000001", "C-000002"}, Status: []string{ticketcore.StatusOpen, ticketcore.StatusNew}},
 	} {
 		var want []string
 		for _, tk := range all {

@@ -2,8 +2,6 @@ package storetest
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"testing"
@@ -12,11 +10,20 @@ import (
 	"github.com/loopdesk/loopdesk/ticketcore"
 )
 
+// everythingContact is the contact writeEverything(ext) creates.
+func everythingContact(ext string) ticketcore.Contact {
+	return ticketcore.Contact{Name: "王芳 " + ext, Identities: []ticketcore.Identity{{Channel: channels.API, ID: "u-" + ext}},
+		Emails: []string{ext + "@example.com"}, CreatedAt: t0, UpdatedAt: t0}
+}
+
 // writeEverything makes one change of every kind in tx and reports the
-// ticket and message it created.
+// ticket and message it created. The ticket is assigned to "agent-"+ext
+// and the contact is everythingContact(ext).
 func writeEverything(tx ticketcore.Tx, ext string) (ticketcore.Ticket, ticketcore.Message, error) {
 	tk := ticket(ticketcore.StatusNew, channels.API, "u-"+ext)
+	tk.Assignee = "agent-" + ext
 	m := inbound(ext, "u-"+ext, "text of "+ext)
+	c := everythingContact(ext)
 	for _, step := range []func() error{
 		func() error { return tx.CreateTicket(&tk) },
 		func() error {
@@ -27,7 +34,7 @@ func writeEverything(tx ticketcore.Tx, ext string) (ticketcore.Ticket, ticketcor
 		func() error { return tx.EnqueueOutbox(ticketcore.OutboxItem{MessageID: m.ID, Due: t0}) },
 		func() error { return tx.ScheduleTimer(ticketcore.Timer{ID: "timer-" + ext, Kind: "k", Due: t0}) },
 		func() error { return tx.PutMeta("meta-"+ext, []byte(ext)) },
-		func() error { return tx.PutAttachment(sha256Hex(ext), []byte(ext)) },
+		func() error { return tx.CreateContact(&c) },
 	} {
 		if err := step(); err != nil {
 			return tk, m, err
@@ -45,8 +52,11 @@ func expectNothing(t *testing.T, s ticketcore.Store, ext string) {
 		if v, _ := tx.Meta("meta-" + ext); v != nil {
 			t.Errorf("meta of a failed update is stored: %q", v)
 		}
-		_, err = tx.Attachment(sha256Hex(ext))
-		wantErrIs(t, "attachment of a failed update", err, ticketcore.ErrNotFound)
+		_, err = tx.FindContact(ticketcore.ContactKey{Identity: everythingContact(ext).Identities[0]})
+		wantErrIs(t, "contact of a failed update", err, ticketcore.ErrNotFound)
+		if n, _ := tx.OpenTickets("agent-" + ext); n != 0 {
+			t.Errorf("OpenTickets counts %d tickets of a failed update", n)
+		}
 		if id, _ := tx.ActiveTicket(channels.API, "u-"+ext); id != "" {
 			t.Errorf("ticket %s of a failed update is stored", id)
 		}
@@ -105,6 +115,12 @@ func testReadOwnWrites(t *testing.T, h Harness) {
 		if v, _ := tx.Meta("meta-own"); string(v) != "own" {
 			t.Errorf("Meta in its own transaction = %q", v)
 		}
+		if c, err := tx.FindContact(ticketcore.ContactKey{Email: "own@example.com"}); err != nil || c.Name != everythingContact("own").Name {
+			t.Errorf("FindContact in its own transaction = %+v, %v", c, err)
+		}
+		if n, _ := tx.OpenTickets("agent-own"); n != 1 {
+			t.Errorf("OpenTickets in its own transaction = %d, want 1", n)
+		}
 		return nil
 	})
 }
@@ -155,6 +171,14 @@ func testFailingFnInBatch(t *testing.T, h Harness) {
 	if len(listed) != 20 || listed[0] != "T-000020" {
 		t.Errorf("tickets %v, want T-000020 … T-000001", listed)
 	}
+	view(t, s, func(tx ticketcore.ReadTx) error {
+		cs, _, err := tx.Contacts(ticketcore.ContactQuery{Limit: ticketcore.MaxPageSize})
+		listed = ids(cs, contactIDOf)
+		return err
+	})
+	if len(listed) != 20 || listed[0] != "C-000020" {
+		t.Errorf("contacts %v, want C-000020 … C-000001", listed)
+	}
 }
 
 func testPanicInFn(t *testing.T, h Harness) {
@@ -196,9 +220,4 @@ func testCancelledContext(t *testing.T, h Harness) {
 	if st := stats(t, s); st != (ticketcore.Stats{}) {
 		t.Errorf("Stats = %+v, want zero", st)
 	}
-}
-
-func sha256Hex(s string) string {
-	sum := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(sum[:])
 }

@@ -1,0 +1,163 @@
+package ticketcore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/loopdesk/loopdesk/notify"
+	"github.com/loopdesk/loopdesk/ticketcore/routing"
+	"github.com/loopdesk/loopdesk/ticketcore/sla"
+)
+
+// runTimers claims due timers and fires each in a transaction that also
+// deletes it, so a restart neither misses nor repeats one.
+func (s *Service) runTimers(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		timers, err := s.store.ClaimTimers(ctx, s.cfg.Now(), 64, s.cfg.Lease)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			s.log.Error("claim timers", "err", err)
+			if !backoff(ctx, time.Second) {
+				return
+			}
+			continue
+		}
+		if len(timers) == 0 && !s.idle(ctx, nil) {
+			return
+		}
+		for _, tm := range timers {
+			if err := s.fire(context.WithoutCancel(ctx), tm); err != nil {
+				s.log.Error("fire timer; it fires again when its claim ends", "timer", tm.ID, "err", err)
+			}
+		}
+	}
+}
+
+func (s *Service) fire(ctx context.Context, tm Timer) error {
+	now := s.cfg.Now()
+	enqueued := false
+	err := s.store.Update(ctx, func(tx Tx) error {
+		enqueued = false
+		if err := tx.DeleteTimer(tm.ID); err != nil {
+			return err
+		}
+		switch tm.Kind {
+		case timerSLA:
+			enqueued = true
+			return s.fireSLA(tx, tm, now)
+		case timerPage:
+			enqueued = true
+			return s.firePage(tx, tm, now)
+		}
+		return fmt.Errorf("unknown timer kind %q", tm.Kind)
+	})
+	if err == nil && enqueued {
+		wake(s.outboxWake)
+	}
+	return err
+}
+
+// fireSLA announces a warning, a breach or an escalation of a ticket's
+// SLA target, once: what was announced is marked on the ticket in the same
+// transaction. A timer that finds its target paused, met or not yet at its
+// moment (it was moved) does nothing; syncing puts back what is wanted.
+func (s *Service) fireSLA(tx Tx, tm Timer, now time.Time) error {
+	t, err := tx.Ticket(tm.TicketID)
+	if errors.Is(err, ErrNotFound) || s.desk == nil {
+		return nil
+	}
+	if err != nil || t.SLA == nil || !IsActive(t.Status) {
+		return err
+	}
+	target, kind := tm.Data["target"], tm.Data["kind"]
+	fraction, _ := strconv.ParseFloat(tm.Data["fraction"], 64)
+	tg, ok := t.SLA.Target(target)
+	if !ok || tg.Since.IsZero() {
+		return s.syncTimers(tx, t, nil)
+	}
+	used := consumed(tg, now, s.slaCalendar(t))
+	var fx effects
+	switch {
+	case kind == "warn" && !containsFloat(tg.Warned, fraction) && used >= time.Duration(fraction*float64(tg.Budget)):
+		t.SLA.MarkWarned(target, fraction)
+		s.slaWarning(t, tg, fraction, now, &fx)
+	case kind == "breach" && tg.BreachedAt.IsZero() && used >= tg.Budget:
+		t.SLA.Breach(target, now)
+		s.slaBreach(t, tg, now, &fx)
+	case kind == slaEscalate && used >= time.Duration(fraction*float64(tg.Budget)):
+		if err := s.slaEscalate(tx, &t, target, fraction, now, &fx); err != nil {
+			return err
+		}
+	default:
+		return s.syncTimers(tx, t, nil)
+	}
+	t.DueAt, t.UpdatedAt = t.SLA.NextDue(), now
+	if err := tx.UpdateTicket(t); err != nil {
+		return err
+	}
+	if err := fx.write(s, tx, t, now); err != nil {
+		return err
+	}
+	return s.syncTimers(tx, t, nil)
+}
+
+func containsFloat(xs []float64, f float64) bool {
+	for _, x := range xs {
+		if x == f {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Service) slaWarning(t Ticket, tg sla.Target, f float64, now time.Time, fx *effects) {
+	reason := fmt.Sprintf("%s has used %.0f%% of %s; due %s", tg.Name, f*100, tg.Budget, tg.Due.In(s.desk.loc).Format(time.DateTime))
+	fx.entries = append(fx.entries, Entry{Type: EntryEvent, Event: EventSLAWarning, Field: tg.Name, At: now, By: BySystem, Reason: reason})
+	to := "assignee"
+	if t.Assignee == "" {
+		to = "lead"
+	}
+	fx.notices = append(fx.notices, notice{kind: notify.KindSLAWarning, agents: s.recipients(t, to),
+		via: s.desk.cfg.Notify.Via, text: noticeText(t, "SLA 即将超时")})
+}
+
+func (s *Service) slaBreach(t Ticket, tg sla.Target, now time.Time, fx *effects) {
+	reason := fmt.Sprintf("%s breached: %s of business time used", tg.Name, tg.Budget)
+	fx.entries = append(fx.entries, Entry{Type: EntryEvent, Event: EventSLABreach, Field: tg.Name, At: now, By: BySystem, Reason: reason})
+	agents := append(s.recipients(t, "assignee"), s.recipients(t, "lead")...)
+	fx.notices = append(fx.notices, notice{kind: notify.KindSLABreach, agents: agents,
+		via: s.desk.cfg.Notify.Urgent, urgent: true, text: noticeText(t, "SLA 已超时")})
+}
+
+func (s *Service) slaEscalate(tx Tx, t *Ticket, target string, f float64, now time.Time, fx *effects) error {
+	key := escalationKey(target, f)
+	if containsString(t.Escalated, key) {
+		return nil
+	}
+	t.Escalated = append(t.Escalated, key)
+	c, err := ticketContact(tx, *t)
+	if err != nil {
+		return err
+	}
+	for _, e := range s.desk.router.Escalate(s.env(*t, c, "", now), routing.SLAFraction(f)) {
+		s.raise(t, c, e.Priority, e.Reason, now, fx)
+	}
+	return nil
+}
+
+func containsString(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
