@@ -28,7 +28,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 func (c *clock) Advance(d time.Duration) {
 	c.mu.Lock()
@@ -412,4 +412,3 @@ func TestContactsLinkByVerifiedPhone(t *testing.T) {
 		t.Errorf("contact = %+v", c)
 	}
 }
-
