@@ -53,24 +53,40 @@ func parseQuery(r *http.Request) (ticketcore.TicketQuery, *httpjson.Error) {
 	}
 	q := ticketcore.TicketQuery{Status: list("status"), Priority: list("priority"),
 		Intent: list("intent"), Channel: list("channel"), Assignee: list("assignee"),
-		Group: list("group"), Text: strings.TrimSpace(v.Get("q")), Cursor: v.Get("cursor")}
+		Group: list("group"), Contact: list("contact"), Text: strings.TrimSpace(v.Get("q")),
+		Cursor: v.Get("cursor"), Sort: ticketcore.SortNewest}
+	switch s := v.Get("sort"); s {
+	case "", ticketcore.SortNewest:
+	case ticketcore.SortQueue:
+		q.Sort = ticketcore.SortQueue
+	default:
+		return q, invalid("sort %q is not one of %s, %s", s, ticketcore.SortNewest, ticketcore.SortQueue)
+	}
+	for _, c := range q.Contact {
+		if _, ok := ticketcore.ParseContactID(c); !ok {
+			return q, invalid("contact %q is not a contact id like C-000001", c)
+		}
+	}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
-			return q, httpjson.Errorf(http.StatusBadRequest, "invalid_request", "limit must be a positive number")
+			return q, invalid("limit must be a positive number")
 		}
 		q.Limit = n
 	}
 	if _, ok := ticketcore.ParseTicketID(q.Cursor); q.Cursor != "" && !ok {
-		return q, httpjson.Errorf(http.StatusBadRequest, "invalid_request", "cursor %q is not a ticket id", q.Cursor)
+		return q, invalid("cursor %q is not a ticket id", q.Cursor)
 	}
 	return q, nil
 }
 
 // ticketID reads the {id} path value; anything that is not a ticket id is
 // a ticket that does not exist.
-func ticketID(r *http.Request) (string, *httpjson.Error) {
-	id := r.PathValue("id")
+func ticketID(r *http.Request) (string, *httpjson.Error) { return ticketParam(r, "id") }
+
+// ticketParam reads the ticket id in path value name.
+func ticketParam(r *http.Request, name string) (string, *httpjson.Error) {
+	id := r.PathValue(name)
 	if _, ok := ticketcore.ParseTicketID(id); !ok {
 		return "", httpjson.Errorf(http.StatusNotFound, "not_found", "there is no ticket %q", id)
 	}
@@ -102,10 +118,28 @@ func (a *API) change(w http.ResponseWriter, r *http.Request, p auth.Principal) *
 	if e := httpjson.DecodeStrict(w, r, a.cfg.MaxBodyBytes, &patch); e != nil {
 		return e
 	}
-	if _, err := a.tickets.Change(r.Context(), id, p.Name, patch); err != nil {
+	t, err := a.tickets.Change(r.Context(), id, p.Name, patch)
+	if err != nil {
 		return a.fail(r, err)
 	}
-	return a.get(w, r, p)
+	a.show(w, r, t)
+	return nil
+}
+
+// show answers a ticket that a write returned, read again with its
+// timeline so the answer shows what the write recorded. The write has
+// happened: if the second read fails, the ticket as the write returned it
+// is still the truthful answer.
+func (a *API) show(w http.ResponseWriter, r *http.Request, t ticketcore.Ticket) {
+	if full, err := a.tickets.Ticket(r.Context(), t.ID); err == nil {
+		t = full
+	} else {
+		a.log.Warn("read ticket after write", "ticket", t.ID, "err", err)
+	}
+	if t.Timeline == nil {
+		t.Timeline = []ticketcore.Entry{}
+	}
+	httpjson.Write(w, http.StatusOK, t)
 }
 
 type textBody struct {

@@ -60,6 +60,7 @@ func newMetrics(reg prometheus.Registerer, store Store) (*metrics, error) {
 		m.failed, m.retried, m.processing, m.delivery,
 		queue("loopdesk_inbox_pending", "Inbound messages waiting to be worked.", func(s Stats) int { return s.Inbox }),
 		queue("loopdesk_outbox_pending", "Outbound messages waiting to be delivered.", func(s Stats) int { return s.Outbox }),
+		queue("loopdesk_timers_pending", "Durable timers (SLA warnings and breaches, pages) not yet fired.", func(s Stats) int { return s.Timers }),
 	} {
 		if err := reg.Register(c); err != nil {
 			return nil, err

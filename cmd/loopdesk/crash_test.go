@@ -78,8 +78,14 @@ var listenRe = regexp.MustCompile(`listening on (http://\S+)`)
 
 func startLoopdesk(t *testing.T, dataDir, callbackURL string) *loopdeskProcess {
 	t.Helper()
+	return startLoopdeskEnv(t, dataDir, callbackURL, nil)
+}
+
+// startLoopdeskEnv starts loopdesk serve with extra environment settings.
+func startLoopdeskEnv(t *testing.T, dataDir, callbackURL string, env []string) *loopdeskProcess {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0", "--data", dataDir)
-	cmd.Env = append(os.Environ(), "LOOPDESK_TEST_AS_MAIN=1",
+	cmd.Env = append(append(os.Environ(), env...), "LOOPDESK_TEST_AS_MAIN=1",
 		"LOOPDESK_CHANNELS_API_TOKEN="+testAPIToken, "LOOPDESK_AUTH_ADMIN_TOKEN="+testAdminToken,
 		"LOOPDESK_CHANNELS_API_CALLBACK_URL="+callbackURL, "LOOPDESK_LOG_LEVEL=warn",
 		"LOOPDESK_DELIVERY_BACKOFF=50ms", "LOOPDESK_DELIVERY_MAX_BACKOFF=200ms")

@@ -42,7 +42,7 @@ func newTestGateway(t *testing.T, mod func(*Config)) (*httptest.Server, *gateway
 	if mod != nil {
 		mod(&cfg)
 	}
-	g, err := build(cfg, slog.New(slog.DiscardHandler))
+	g, err := build(cfg, discardLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,3 +396,5 @@ func TestRefusedCallbackMarksReplyFailed(t *testing.T) {
 		t.Errorf("the receiver was called %d times, want 1", calls)
 	}
 }
+
+func discardLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
