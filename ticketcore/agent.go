@@ -147,7 +147,7 @@ func (s *Service) deskChange(tx Tx, old Ticket, t *Ticket, by string, now time.T
 	}
 	if t.Assignee != old.Assignee && t.Assignee != "" && t.Assignee != by {
 		fx.notices = append(fx.notices, notice{kind: notify.KindAssigned, agents: []string{t.Assignee},
-			via: s.desk.cfg.Notify.Via, text: noticeText(*t, by+" 转给你的工单")})
+			via: s.desk.cfg.Notify.Via, what: by + " 转给你的工单"})
 	}
 	if t.Group != old.Group && t.Assignee == old.Assignee && t.Group != "" {
 		t.Assignee = ""

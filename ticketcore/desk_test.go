@@ -191,6 +191,9 @@ func TestVIPRefundIsRoutedOnBusinessHours(t *testing.T) {
 		}
 	}
 	d.eventually("the lead hears of the VIP refund", func() bool { return len(notices(d.im, "zhou")) > 0 })
+	if n := notices(d.im, "zhou")[0]; !strings.Contains(n.Text, "T-000002") || n.TicketID != "T-000002" {
+		t.Errorf("notice = %+v", n)
+	}
 }
 
 // A pending ticket's clock stops: the time waiting on the customer does

@@ -26,7 +26,10 @@ type notice struct {
 	kind   string
 	agents []string
 	via    []string
+	// text is the message; when empty, what (新工单, …) is said with the
+	// ticket's id, priority and subject as they are when it is sent.
 	text   string
+	what   string
 	urgent bool
 	// page: needs acknowledgement; repeated and escalated to the group lead.
 	page bool
@@ -35,6 +38,9 @@ type notice struct {
 // send enqueues n for each agent on each notifier that has an address for
 // them, and opens a page when n is one. It returns the ids enqueued.
 func (s *Service) send(tx Tx, t Ticket, n notice, now time.Time) ([]string, error) {
+	if n.text == "" {
+		n.text = noticeText(t, n.what)
+	}
 	var ids []string
 	for _, agent := range dedupe(n.agents) {
 		a, ok := s.desk.router.Agent(agent)

@@ -84,7 +84,7 @@ func (s *Service) routeNew(tx Tx, t *Ticket, c Contact, text string, now time.Ti
 	s.startSLA(t, s.env(*t, c, text, now), now)
 	for _, n := range d.Notify {
 		fx.notices = append(fx.notices, notice{kind: notify.KindNewTicket, agents: s.recipients(*t, n.To),
-			via: n.Via, page: n.Page, urgent: n.Page, text: noticeText(*t, "新工单")})
+			via: n.Via, page: n.Page, urgent: n.Page, what: "新工单"})
 	}
 	if t.Priority == nlu.PriorityUrgent {
 		fx.notices = append(fx.notices, s.urgentPage(*t))
@@ -140,7 +140,7 @@ func (s *Service) assign(tx Tx, t *Ticket, now time.Time, fx *effects) error {
 	fx.change(now, ByRouting, "assignee", t.Assignee, agent, reason)
 	t.Assignee = agent
 	fx.notices = append(fx.notices, notice{kind: notify.KindAssigned, agents: []string{agent},
-		via: s.desk.cfg.Notify.Via, text: noticeText(*t, "分配给你的工单")})
+		via: s.desk.cfg.Notify.Via, what: "分配给你的工单"})
 	return nil
 }
 
@@ -166,7 +166,7 @@ const metaAway = "agent.away."
 // urgentPage pages the assignee (else the group) on the urgent notifiers.
 func (s *Service) urgentPage(t Ticket) notice {
 	return notice{kind: notify.KindUrgent, agents: s.recipients(t, "assignee"),
-		via: s.desk.cfg.Notify.Urgent, page: true, urgent: true, text: noticeText(t, "紧急工单")}
+		via: s.desk.cfg.Notify.Urgent, page: true, urgent: true, what: "紧急工单"}
 }
 
 func noticeText(t Ticket, what string) string {

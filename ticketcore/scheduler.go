@@ -126,7 +126,7 @@ func (s *Service) slaWarning(t Ticket, tg sla.Target, f float64, now time.Time, 
 		to = "lead"
 	}
 	fx.notices = append(fx.notices, notice{kind: notify.KindSLAWarning, agents: s.recipients(t, to),
-		via: s.desk.cfg.Notify.Via, text: noticeText(t, "SLA 即将超时")})
+		via: s.desk.cfg.Notify.Via, what: "SLA 即将超时"})
 }
 
 func (s *Service) slaBreach(t Ticket, tg sla.Target, now time.Time, fx *effects) {
@@ -134,7 +134,7 @@ func (s *Service) slaBreach(t Ticket, tg sla.Target, now time.Time, fx *effects)
 	fx.entries = append(fx.entries, Entry{Type: EntryEvent, Event: EventSLABreach, Field: tg.Name, At: now, By: BySystem, Reason: reason})
 	agents := append(s.recipients(t, "assignee"), s.recipients(t, "lead")...)
 	fx.notices = append(fx.notices, notice{kind: notify.KindSLABreach, agents: agents,
-		via: s.desk.cfg.Notify.Urgent, urgent: true, text: noticeText(t, "SLA 已超时")})
+		via: s.desk.cfg.Notify.Urgent, urgent: true, what: "SLA 已超时"})
 }
 
 func (s *Service) slaEscalate(tx Tx, t *Ticket, target string, f float64, now time.Time, fx *effects) error {

@@ -135,7 +135,7 @@ func (s *Service) enterStage(tx Tx, t *Ticket, st StageConfig, by string, now ti
 		to = "assignee"
 	}
 	fx.notices = append(fx.notices, notice{kind: notify.KindHandoff, agents: s.recipients(*t, to),
-		via: s.desk.cfg.Notify.Via, text: noticeText(*t, "转到"+st.Group+"的工单")})
+		via: s.desk.cfg.Notify.Via, what: "转到" + st.Group + "的工单"})
 	return nil
 }
 

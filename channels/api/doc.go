@@ -43,6 +43,7 @@
 //     Retry-After, 408, 425 and other 5xx make loopdesk retry later; any other
 //     4xx marks the delivery failed for good. Redirects are not followed.
 //
-// The package imports only the channels contract, internal/httpjson and the
-// standard library; it never imports another channel or the ticket core.
+// The package imports only the channels contract, internal/httpjson,
+// internal/signature and the standard library; it never imports another
+// channel or the ticket core.
 package api

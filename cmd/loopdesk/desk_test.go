@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,4 +93,62 @@ func mustAbs(t *testing.T, p string) string {
 		t.Fatal(err)
 	}
 	return abs
+}
+
+// Over HTTP on the embedded desk: a refund moves through its three stages
+// with the API channel customer told at each hand-off, and merged tickets'
+// customers each get the parent's reply.
+func TestDeskOverHTTP(t *testing.T) {
+	srv, _ := newTestGateway(t, nil)
+	send := func(ext, thread, text string) {
+		a := call(t, "POST", srv.URL+"/api/v1/channels/api/messages", testAPIToken, map[string]any{
+			"external_id": ext, "from": map[string]any{"id": thread}, "text": text})
+		if a.status != 202 {
+			t.Fatalf("send: %d %s", a.status, a.raw)
+		}
+	}
+	send("r1", "buyer", "订单 2026112500012345 的衬衫不想要了，还没发货，请帮我退款")
+	waitFor(t, "the refund ticket", func() bool {
+		return call(t, "GET", srv.URL+"/api/v1/tickets/T-000001", testAdminToken, nil).body["stage"] == "after_sales_review"
+	})
+	stage := srv.URL + "/api/v1/tickets/T-000001/stage/complete"
+	if a := call(t, "POST", stage, testAgentToken, map[string]any{}); a.status != 200 || a.body["stage"] != "finance_refund" || a.body["group"] != "finance" {
+		t.Fatalf("after-sales review: %d %s", a.status, a.raw)
+	}
+	if a := call(t, "POST", stage, testAgentToken, map[string]any{}); a.status != 422 || a.errorCode() != "incomplete" {
+		t.Fatalf("finance without refund_amount: %d %s", a.status, a.raw)
+	}
+	if a := call(t, "POST", stage, testAgentToken, map[string]any{"fields": map[string]string{"refund_amount": "129.00"}}); a.status != 200 {
+		t.Fatalf("finance: %d %s", a.status, a.raw)
+	}
+	if a := call(t, "POST", stage, testAgentToken, map[string]any{}); a.status != 200 || a.body["status"] != "solved" {
+		t.Fatalf("confirmation: %d %s", a.status, a.raw)
+	}
+	waitFor(t, "the customer is told twice", func() bool {
+		conv := call(t, "GET", srv.URL+"/api/v1/conversations/buyer/messages", testAPIToken, nil)
+		texts := ""
+		for _, m := range conv.body["messages"].([]any) {
+			texts += m.(map[string]any)["text"].(string) + "\n"
+		}
+		return strings.Contains(texts, "已转财务处理") && strings.Contains(texts, "已为您办理退款")
+	})
+
+	for i := range 3 {
+		send(fmt.Sprint("m", i), fmt.Sprint("shop-", i), "全部门店收银机都打不开了")
+	}
+	waitFor(t, "three more tickets", func() bool {
+		return call(t, "GET", srv.URL+"/api/v1/tickets/T-000004", testAdminToken, nil).status == 200
+	})
+	for _, id := range []string{"T-000003", "T-000004"} {
+		if a := call(t, "POST", srv.URL+"/api/v1/tickets/"+id+"/merge", testAgentToken, map[string]string{"into": "T-000002"}); a.status != 200 {
+			t.Fatalf("merge %s: %d %s", id, a.status, a.raw)
+		}
+	}
+	call(t, "POST", srv.URL+"/api/v1/tickets/T-000002/replies", testAgentToken, map[string]string{"text": "收银系统已恢复"})
+	for i := range 3 {
+		waitFor(t, "the reply in every merged customer's conversation", func() bool {
+			conv := call(t, "GET", srv.URL+fmt.Sprintf("/api/v1/conversations/shop-%d/messages", i), testAPIToken, nil)
+			return strings.Contains(conv.raw, "收银系统已恢复")
+		})
+	}
 }
