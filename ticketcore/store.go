@@ -67,9 +67,12 @@ type ReadTx interface {
 	Timeline(ticketID string) ([]Entry, error)
 	// Entry returns one timeline entry by its Seq, or ErrNotFound.
 	Entry(ticketID string, seq int) (Entry, error)
-	// Tickets lists tickets newest first that match q, at most q.Limit, starting
-	// after q.Cursor (a ticket id); next is the cursor of the following page,
-	// empty on the last one.
+	// Tickets lists tickets that match q in q.Sort order (newest first by
+	// default), at most q.PageSize(), starting after q.Cursor (the id of the
+	// last ticket of the previous page: the list goes on after the place
+	// that ticket holds in the order now); next is the cursor of the
+	// following page, empty on the last one. An unknown Sort, or a cursor
+	// that names no ticket, is ErrInvalid.
 	Tickets(q TicketQuery) (tickets []Ticket, next string, err error)
 	// ActiveTicket returns the id of the active (not solved or closed) ticket
 	// of a thread, or "" when there is none. A ticket's threads are its own
@@ -93,12 +96,13 @@ type ReadTx interface {
 	// Contact returns a contact by id, or ErrNotFound.
 	Contact(id string) (Contact, error)
 	// FindContact returns the contact an identity, phone or email belongs
-	// to, or ErrNotFound.
+	// to, or ErrNotFound. Matching is exact (callers normalize); a key with
+	// not exactly one part set is ErrInvalid.
 	FindContact(key ContactKey) (Contact, error)
 	// Contacts lists contacts newest first that match q, paged like Tickets.
 	Contacts(q ContactQuery) (contacts []Contact, next string, err error)
 	// OpenTickets counts the active (not solved or closed) tickets assigned
-	// to an assignee.
+	// to an assignee; "" has none.
 	OpenTickets(assignee string) (int, error)
 }
 
@@ -108,7 +112,11 @@ type Tx interface {
 	// CreateTicket gives t the next ticket id (T-000001, T-000002, …) and stores it.
 	CreateTicket(t *Ticket) error
 	// UpdateTicket replaces a stored ticket (ErrNotFound if there is none) and
-	// keeps the thread's active-ticket index in step with its status.
+	// keeps the active-ticket index of all its threads (its own and its
+	// Conversations') in step: while it is active it takes the entries that
+	// are free; entries that point at it are removed once it is not active
+	// or no longer has the thread. So a merge closes the child before it
+	// writes the parent, and an unmerge writes the parent first.
 	UpdateTicket(t Ticket) error
 	// AppendEntry adds e to a ticket's timeline and sets e.Seq.
 	AppendEntry(ticketID string, e *Entry) error
@@ -146,13 +154,15 @@ type Tx interface {
 	// CreateContact gives c the next contact id (C-000001, …) and stores it
 	// with its identities, phones and emails indexed for FindContact. An
 	// identity, phone or email that already belongs to another contact is
-	// ErrConflict.
+	// ErrConflict, an empty one or one with NUL ErrInvalid; a refused write
+	// writes nothing and uses no id.
 	CreateContact(c *Contact) error
 	// UpdateContact replaces a stored contact and its index entries, with
 	// the same conflict rule.
 	UpdateContact(c Contact) error
-	// DeleteContact removes a contact and its index entries (after its
-	// identities moved to another contact).
+	// DeleteContact removes a contact and its index entries. To absorb a
+	// contact into another, delete it first, then give its identities to
+	// the other, in one transaction.
 	DeleteContact(id string) error
 }
 
