@@ -53,7 +53,7 @@ func (s *Service) HandleMessage(ctx context.Context, msg channels.Message) (chan
 		s.metrics.duplicates.WithLabelValues(msg.Channel).Inc()
 	} else {
 		s.metrics.received.WithLabelValues(msg.Channel).Inc()
-		s.intake.Add(1)
+		s.intake.arrived.Add(1)
 		wake(s.inboxWake)
 	}
 	return receipt, nil

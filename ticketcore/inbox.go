@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/loopdesk/loopdesk/channels"
@@ -67,10 +68,11 @@ func (s *Service) runInbox(ctx context.Context) {
 // transactions, and so the writer's time taken from new messages coming in,
 // small under load.
 //
-// While new messages keep arriving, work rests after each batch for
-// IntakeYield times as long as the batch took, as PostgreSQL's vacuum
-// rests by its cost delay: acknowledging a burst of new messages comes
-// first, filing catches up when the burst is over.
+// During a burst (new messages arriving faster than BurstRate a second),
+// work rests after each batch, up to IntakeYield times as long as the
+// batch took, as PostgreSQL's vacuum rests by its cost delay: acknowledging
+// the burst comes first, filing catches up when it is over. At a steady
+// rate below BurstRate it does not rest.
 //
 // Once ctx is done, the batch in hand is finished and the rest of in is
 // dropped: those messages stay in the inbox for the next start.
@@ -81,12 +83,46 @@ func (s *Service) work(ctx context.Context, in <-chan Message) {
 			continue
 		}
 		batch = drain(in, append(batch[:0], m))
-		arrived, start := s.intake.Load(), time.Now()
+		arrived, start := s.intake.arrived.Load(), time.Now()
 		s.file(context.WithoutCancel(ctx), batch)
-		if s.cfg.IntakeYield > 0 && s.intake.Load() != arrived {
-			time.Sleep(time.Duration(float64(time.Since(start)) * s.cfg.IntakeYield))
+		if s.intake.arrived.Load() != arrived {
+			time.Sleep(time.Duration(float64(time.Since(start)) * s.rest()))
 		}
 	}
+}
+
+// rest is how long a worker rests after a batch, as a multiple of the
+// time the batch took: nothing below BurstRate, IntakeYield from twice it,
+// in proportion between.
+func (s *Service) rest() float64 {
+	if s.cfg.IntakeYield <= 0 {
+		return 0
+	}
+	over := (s.intake.rate(s.cfg.Now()) - s.cfg.BurstRate) / s.cfg.BurstRate
+	return s.cfg.IntakeYield * min(max(over, 0), 1)
+}
+
+// intake measures how fast new messages arrive.
+type intake struct {
+	arrived atomic.Int64
+	mu      sync.Mutex
+	since   time.Time // start of the current measurement
+	base    int64     // arrived at since
+	last    float64   // the last rate measured, per second
+}
+
+// rate is the arrival rate over the last quarter second or more.
+func (in *intake) rate(now time.Time) float64 {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	n := in.arrived.Load()
+	if d := now.Sub(in.since); d >= 250*time.Millisecond {
+		if !in.since.IsZero() {
+			in.last = float64(n-in.base) / d.Seconds()
+		}
+		in.since, in.base = now, n
+	}
+	return in.last
 }
 
 // drain adds to batch what is queued in in, without waiting, until batch

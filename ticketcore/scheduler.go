@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"sync"
 	"time"
 
@@ -65,10 +64,11 @@ func (s *Service) fire(ctx context.Context, tm Timer) error {
 	return err
 }
 
-// fireSLA announces a warning, a breach or an escalation of a ticket's
-// SLA target, once: what was announced is marked on the ticket in the same
-// transaction. A timer that finds its target paused, met or not yet at its
-// moment (it was moved) does nothing; syncing puts back what is wanted.
+// fireSLA announces the warnings, breaches and escalations of a ticket's
+// SLA clocks that are due, once each: what was announced is marked on the
+// ticket in the same transaction that deletes the timer. A moment that is
+// not due after all (the clock was paused or moved) waits; syncing sets
+// the timer again for the next one.
 func (s *Service) fireSLA(tx Tx, tm Timer, now time.Time) error {
 	t, err := tx.Ticket(tm.TicketID)
 	if errors.Is(err, ErrNotFound) || s.desk == nil {
@@ -77,45 +77,50 @@ func (s *Service) fireSLA(tx Tx, tm Timer, now time.Time) error {
 	if err != nil || t.SLA == nil || !IsActive(t.Status) {
 		return err
 	}
-	target, kind := tm.Data["target"], tm.Data["kind"]
-	fraction, _ := strconv.ParseFloat(tm.Data["fraction"], 64)
-	tg, ok := t.SLA.Target(target)
-	if !ok || tg.Since.IsZero() {
-		return s.syncTimers(tx, t, nil)
-	}
-	used := consumed(tg, now, s.slaCalendar(t))
 	var fx effects
-	switch {
-	case kind == "warn" && !containsFloat(tg.Warned, fraction) && used >= time.Duration(fraction*float64(tg.Budget)):
-		t.SLA.MarkWarned(target, fraction)
-		s.slaWarning(t, tg, fraction, now, &fx)
-	case kind == "breach" && tg.BreachedAt.IsZero() && used >= tg.Budget:
-		t.SLA.Breach(target, now)
-		s.slaBreach(t, tg, now, &fx)
-	case kind == slaEscalate && used >= time.Duration(fraction*float64(tg.Budget)):
-		if err := s.slaEscalate(tx, &t, target, fraction, now, &fx); err != nil {
+	fired := false
+	for _, m := range s.moments(t) {
+		if m.At.After(now) {
+			break
+		}
+		ok, err := s.announce(tx, &t, m, now, &fx)
+		if err != nil {
 			return err
 		}
-	default:
-		return s.syncTimers(tx, t, nil)
+		fired = fired || ok
 	}
-	t.DueAt, t.UpdatedAt = t.SLA.NextDue(), now
-	if err := tx.UpdateTicket(t); err != nil {
-		return err
-	}
-	if err := fx.write(s, tx, t, now); err != nil {
-		return err
+	if fired {
+		t.DueAt, t.UpdatedAt = t.SLA.NextDue(), now
+		if err := tx.UpdateTicket(t); err != nil {
+			return err
+		}
+		if err := fx.write(s, tx, t, now); err != nil {
+			return err
+		}
 	}
 	return s.syncTimers(tx, t, nil)
 }
 
-func containsFloat(xs []float64, f float64) bool {
-	for _, x := range xs {
-		if x == f {
-			return true
-		}
+// announce handles one due moment, if the clock really is there; it
+// reports whether it did.
+func (s *Service) announce(tx Tx, t *Ticket, m sla.Timer, now time.Time, fx *effects) (bool, error) {
+	tg, ok := t.SLA.Target(m.Target)
+	if !ok || tg.Since.IsZero() {
+		return false, nil
 	}
-	return false
+	used := consumed(tg, now, s.slaCalendar(*t))
+	reached := used >= time.Duration(m.Fraction*float64(tg.Budget))
+	switch {
+	case m.Kind == sla.TimerWarn && reached && t.SLA.MarkWarned(m.Target, m.Fraction):
+		s.slaWarning(*t, tg, m.Fraction, now, fx)
+	case m.Kind == sla.TimerBreach && used >= tg.Budget && t.SLA.Breach(m.Target, now):
+		s.slaBreach(*t, tg, now, fx)
+	case m.Kind == slaEscalate && reached:
+		return true, s.slaEscalate(tx, t, m.Target, m.Fraction, now, fx)
+	default:
+		return false, nil
+	}
+	return true, nil
 }
 
 func (s *Service) slaWarning(t Ticket, tg sla.Target, f float64, now time.Time, fx *effects) {

@@ -68,36 +68,39 @@ func (s *Service) slaPolicy(t Ticket) sla.Policy {
 	return sla.Policy{Warn: []float64{}}
 }
 
-// timers are the store timers a ticket's SLA state wants now: warnings,
-// breaches, and the escalations that fire at a fraction of a response
-// target. A ticket that is not active wants none.
-func (s *Service) timers(t Ticket) []Timer {
+// moments are what a ticket's SLA clocks wait for: warnings, breaches,
+// and the escalations that fire at a fraction of a response target. A
+// ticket that is not active waits for nothing.
+func (s *Service) moments(t Ticket) []sla.Timer {
 	if t.SLA == nil || !IsActive(t.Status) || s.desk == nil {
 		return nil
 	}
-	var out []Timer
-	for _, st := range t.SLA.Timers(s.slaPolicy(t), s.slaCalendar(t)) {
-		out = append(out, s.slaTimer(t, st))
-	}
 	cal := s.slaCalendar(t)
+	out := t.SLA.Timers(s.slaPolicy(t), cal)
 	for _, tg := range t.SLA.Targets {
 		if tg.Since.IsZero() || (tg.Name != sla.FirstResponse && tg.Name != sla.NextResponse) {
 			continue
 		}
 		for _, f := range s.desk.router.SLAFractions() {
-			if slices.Contains(t.Escalated, escalationKey(tg.Name, f)) {
-				continue
+			if !slices.Contains(t.Escalated, escalationKey(tg.Name, f)) {
+				out = append(out, sla.Timer{Target: tg.Name, Kind: slaEscalate, Fraction: f, At: fractionAt(tg, f, cal)})
 			}
-			at := fractionAt(tg, f, cal)
-			out = append(out, s.slaTimer(t, sla.Timer{Target: tg.Name, Kind: slaEscalate, Fraction: f, At: at}))
 		}
 	}
+	slices.SortStableFunc(out, func(a, b sla.Timer) int { return a.At.Compare(b.At) })
 	return out
 }
 
-func (s *Service) slaTimer(t Ticket, st sla.Timer) Timer {
-	return Timer{ID: sla.TimerID(t.ID, st), Kind: timerSLA, TicketID: t.ID, Due: st.At,
-		Data: map[string]string{"target": st.Target, "kind": st.Kind, "fraction": strconv.FormatFloat(st.Fraction, 'g', -1, 64)}}
+// timers are the store timers a ticket wants: one per ticket, at its
+// earliest SLA moment. Firing it handles every moment that is due and
+// sets it again for the next, so a ticket costs one timer, not one per
+// warning, breach and escalation.
+func (s *Service) timers(t Ticket) []Timer {
+	ms := s.moments(t)
+	if len(ms) == 0 {
+		return nil
+	}
+	return []Timer{{ID: timerSLA + ":" + t.ID, Kind: timerSLA, TicketID: t.ID, Due: ms[0].At}}
 }
 
 // fractionAt is when a running target reaches fraction f of its budget.

@@ -70,6 +70,7 @@ type TicketsConfig struct {
 	TemplatesDir string            `yaml:"templates_dir"`
 	Workers      int               `yaml:"workers"`
 	BatchSize    int               `yaml:"batch_size"`
+	BurstRate    float64           `yaml:"burst_rate"`
 	IntakeYield  float64           `yaml:"intake_yield"`
 	Desk         string            `yaml:"desk"`
 	Attachments  AttachmentsConfig `yaml:"attachments"`
@@ -105,7 +106,7 @@ func defaultConfig() Config {
 		Data:     DataConfig{Dir: "./data"},
 		Log:      LogConfig{Level: "info", Format: "json"},
 		NLU:      NLUConfig{Extractor: "rules", Timeout: 10 * time.Second},
-		Tickets:  TicketsConfig{Workers: 2, BatchSize: 16, IntakeYield: 5, Attachments: AttachmentsConfig{MaxBytes: 20 << 20}},
+		Tickets:  TicketsConfig{Workers: 2, BatchSize: 8, BurstRate: 4000, IntakeYield: 8, Attachments: AttachmentsConfig{MaxBytes: 20 << 20}},
 		Delivery: DeliveryConfig{MaxAttempts: 10, Backoff: time.Second, MaxBackoff: 10 * time.Minute, Concurrency: 64, Timeout: 30 * time.Second},
 	}
 }

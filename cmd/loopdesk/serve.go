@@ -129,7 +129,7 @@ func (g *gateway) wire(cfg Config) error {
 	svc, err := ticketcore.New(ticketcore.Config{Templates: templates, Desk: desk, Blobs: blobs,
 		Notifiers: notifierNames(notifiers), Logger: g.log, Registerer: reg,
 		Attachments: ticketcore.AttachmentLimits(cfg.Tickets.Attachments),
-		Workers:     cfg.Tickets.Workers, BatchSize: cfg.Tickets.BatchSize, IntakeYield: cfg.Tickets.IntakeYield,
+		Workers:     cfg.Tickets.Workers, BatchSize: cfg.Tickets.BatchSize, BurstRate: cfg.Tickets.BurstRate, IntakeYield: cfg.Tickets.IntakeYield,
 		ExtractTimeout: cfg.NLU.Timeout, Delivery: ticketcore.DeliveryConfig(cfg.Delivery)}, g.store, extractor)
 	if err != nil {
 		return err
