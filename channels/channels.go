@@ -22,6 +22,11 @@ type Party struct {
 	Name  string `json:"name,omitempty"`
 	Phone string `json:"phone,omitempty"`
 	Email string `json:"email,omitempty"`
+	// Verified says the channel vouches that Phone and Email are this
+	// person's (an integrator's logged-in user, an authenticated mail
+	// sender). Only verified ones link the person to an existing contact:
+	// anyone can type someone else's number into a web form.
+	Verified bool `json:"verified,omitempty"`
 }
 
 // Attachment is a file that came with a message.

@@ -36,7 +36,8 @@ type Notice struct {
 	Group    string
 	// To is who is told.
 	To Recipient
-	// Urgent marks a page: it needs acknowledgement.
+	// Urgent marks a notice that should interrupt: a page (acknowledged
+	// by acting on the ticket) or an SLA breach.
 	Urgent bool
 	// Attempt counts delivery attempts, starting at 1.
 	Attempt int

@@ -85,11 +85,12 @@ func (s *Service) changeTx(tx Tx, t *Ticket, by string, p Patch) error {
 	if err != nil || len(changes) == 0 {
 		return err
 	}
+	now := s.cfg.Now()
+	var fx effects
+	s.catchUpBreaches(t, now, &fx)
 	if err := checkChange(tx, old, *t); err != nil {
 		return err
 	}
-	now := s.cfg.Now()
-	var fx effects
 	for _, c := range changes {
 		fx.change(now, by, c.field, c.before, c.after, "")
 	}
@@ -100,7 +101,7 @@ func (s *Service) changeTx(tx Tx, t *Ticket, by string, p Patch) error {
 		}
 	}
 	if s.desk != nil {
-		if err := s.deskChange(tx, old, t, by, now, &fx); err != nil {
+		if err := s.deskChange(tx, old, t, p, by, now, &fx); err != nil {
 			return err
 		}
 	}
@@ -122,7 +123,7 @@ func checkChange(tx ReadTx, old, t Ticket) error {
 		}
 	}
 	solving := t.Status == StatusSolved && old.Status != StatusSolved
-	if solving && t.SLA != nil && t.SLA.Breached() && strings.TrimSpace(t.BreachReason) == "" {
+	if solving && (t.Breached || t.SLA.Breached()) && strings.TrimSpace(t.BreachReason) == "" {
 		return fmt.Errorf("%w: the ticket breached its SLA; give a breach_reason to solve it", ErrIncomplete)
 	}
 	return nil
@@ -131,7 +132,7 @@ func checkChange(tx ReadTx, old, t Ticket) error {
 // deskChange follows a change with the desk: the SLA clock follows the
 // status and the priority's policy, a new assignee hears of the ticket,
 // and whatever pages were open are acknowledged by the agent acting.
-func (s *Service) deskChange(tx Tx, old Ticket, t *Ticket, by string, now time.Time, fx *effects) error {
+func (s *Service) deskChange(tx Tx, old Ticket, t *Ticket, p Patch, by string, now time.Time, fx *effects) error {
 	s.followStatus(t, old.Status, now)
 	c, err := ticketContact(tx, *t)
 	if err != nil {
@@ -149,7 +150,7 @@ func (s *Service) deskChange(tx Tx, old Ticket, t *Ticket, by string, now time.T
 		fx.notices = append(fx.notices, notice{kind: notify.KindAssigned, agents: []string{t.Assignee},
 			via: s.desk.cfg.Notify.Via, what: by + " 转给你的工单"})
 	}
-	if t.Group != old.Group && t.Assignee == old.Assignee && t.Group != "" {
+	if t.Group != old.Group && p.Assignee == nil && t.Group != "" {
 		t.Assignee = ""
 		if err := s.assign(tx, t, now, fx); err != nil {
 			return err
@@ -339,6 +340,8 @@ func (s *Service) replyTx(tx Tx, t *Ticket, by, text, kind string) (Entry, error
 	}
 	now := s.cfg.Now()
 	before := timerIDs(s.timers(*t))
+	var fx effects
+	s.catchUpBreaches(t, now, &fx)
 	var first Entry
 	for i, conv := range append([]Conversation{primary(*t)}, t.Conversations...) {
 		meta, err := threadMeta(tx, conv.Channel, conv.Thread)
@@ -368,6 +371,9 @@ func (s *Service) replyTx(tx Tx, t *Ticket, by, text, kind string) (Entry, error
 	}
 	t.UpdatedAt = now
 	if err := tx.UpdateTicket(*t); err != nil {
+		return Entry{}, err
+	}
+	if err := fx.write(s, tx, *t, now); err != nil {
 		return Entry{}, err
 	}
 	if s.desk != nil {

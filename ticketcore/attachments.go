@@ -26,13 +26,18 @@ func (l *AttachmentLimits) applyDefaults() {
 	}
 }
 
-// refuse says why an attachment is not kept, or "".
+// refuse says why an attachment is not kept, or "". Both the type the
+// sender declared and the type the content looks like must be accepted
+// (a web page declared as image/png is not an image).
 func (l AttachmentLimits) refuse(a channels.Attachment) string {
+	sniffed := http.DetectContentType(a.Data)
 	switch {
 	case int64(len(a.Data)) > l.MaxBytes:
 		return fmt.Sprintf("larger than %d bytes", l.MaxBytes)
 	case len(l.Types) > 0 && !l.allows(a.ContentType):
 		return fmt.Sprintf("type %s is not accepted", a.ContentType)
+	case len(l.Types) > 0 && sniffed != "application/octet-stream" && !l.allows(sniffed):
+		return fmt.Sprintf("the content is %s, not %s", sniffed, a.ContentType)
 	}
 	return ""
 }
@@ -84,7 +89,7 @@ func skippedNotes(m Message, now time.Time) []Entry {
 }
 
 // AddAttachment stores a file an agent adds to a ticket, as an internal
-// note carrying it. The limits apply: ErrTooLarge or ErrInvalid.
+// note carrying it. A file the limits refuse is ErrInvalid.
 func (s *Service) AddAttachment(ctx context.Context, id, by string, a channels.Attachment, text string) (Entry, error) {
 	refs, err := s.keepAttachments(ctx, []channels.Attachment{a})
 	if err != nil {

@@ -23,7 +23,10 @@ func contactFor(tx Tx, m Message, now time.Time) (Contact, error) {
 	if err == nil || !errors.Is(err, ErrNotFound) {
 		return c, err
 	}
-	phone, email := NormalizePhone(m.From.Phone), strings.ToLower(strings.TrimSpace(m.From.Email))
+	var phone, email string
+	if m.From.Verified {
+		phone, email = NormalizePhone(m.From.Phone), normalizeEmail(m.From.Email)
+	}
 	for _, key := range []ContactKey{{Phone: phone}, {Email: email}} {
 		if key.Phone == "" && key.Email == "" {
 			continue
@@ -45,6 +48,18 @@ func contactFor(tx Tx, m Message, now time.Time) (Contact, error) {
 		return Contact{}, fmt.Errorf("create contact: %w", err)
 	}
 	return c, nil
+}
+
+// normalizeEmail returns an address in lower case, or "" when e does not
+// look like one (a malformed address is ignored, not an error: the message
+// still becomes a ticket).
+func normalizeEmail(e string) string {
+	e = strings.ToLower(strings.TrimSpace(e))
+	at := strings.LastIndexByte(e, '@')
+	if at < 1 || at == len(e)-1 || len(e) > 254 || strings.ContainsFunc(e, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return ""
+	}
+	return e
 }
 
 func nonEmpty(s string) []string {
@@ -158,10 +173,10 @@ func (p ContactPatch) apply(c *Contact) error {
 	}
 	if p.Emails != nil {
 		c.Emails = []string{}
-		for _, e := range *p.Emails {
-			e = strings.ToLower(strings.TrimSpace(e))
-			if !strings.Contains(e, "@") {
-				return fmt.Errorf("%w: %q is not an email address", ErrInvalid, e)
+		for _, raw := range *p.Emails {
+			e := normalizeEmail(raw)
+			if e == "" {
+				return fmt.Errorf("%w: %q is not an email address", ErrInvalid, raw)
 			}
 			if !slices.Contains(c.Emails, e) {
 				c.Emails = append(c.Emails, e)
@@ -230,11 +245,18 @@ func absorbContact(tx Tx, c *Contact, other Contact, now time.Time) error {
 		}
 	}
 	c.Tags = normalizeTags(append(c.Tags, other.Tags...))
-	if c.Tier == "" {
-		c.Tier = other.Tier
+	for _, f := range []struct{ to, from *string }{{&c.Name, &other.Name}, {&c.Tier, &other.Tier}, {&c.Region, &other.Region}} {
+		if *f.to == "" {
+			*f.to = *f.from
+		}
 	}
-	if c.Region == "" {
-		c.Region = other.Region
+	for k, v := range other.Attrs {
+		if _, ok := c.Attrs[k]; !ok {
+			if c.Attrs == nil {
+				c.Attrs = map[string]string{}
+			}
+			c.Attrs[k] = v
+		}
 	}
 	c.UpdatedAt = now
 	if err := tx.UpdateContact(*c); err != nil {

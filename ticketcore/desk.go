@@ -166,10 +166,12 @@ func (d *Desk) compileTypes() error {
 		if err != nil {
 			return fmt.Errorf("desk: %w", err)
 		}
+		seen := map[string]bool{}
 		for _, st := range tc.Stages {
-			if st.Name == "" {
-				return fmt.Errorf("desk: ticket type %q: a stage has no name", tc.Name)
+			if st.Name == "" || seen[st.Name] {
+				return fmt.Errorf("desk: ticket type %q: each stage needs a name of its own (%q)", tc.Name, st.Name)
 			}
+			seen[st.Name] = true
 			if _, ok := d.router.Group(st.Group); !ok {
 				return fmt.Errorf("desk: ticket type %q: stage %q: no group %q", tc.Name, st.Name, st.Group)
 			}

@@ -17,6 +17,7 @@ import (
 	"github.com/loopdesk/loopdesk/configs"
 	"github.com/loopdesk/loopdesk/nlu"
 	"github.com/loopdesk/loopdesk/ticketcore"
+	"github.com/loopdesk/loopdesk/ticketcore/routing"
 	"github.com/loopdesk/loopdesk/ticketcore/sla"
 )
 
@@ -97,7 +98,7 @@ func newDesk(t *testing.T, start time.Time, edit func(*ticketcore.DeskConfig)) *
 func (d *desk) sendFrom(external, thread, phone, text string) {
 	d.t.Helper()
 	_, err := d.svc.HandleMessage(context.Background(), channels.Message{Channel: channels.API,
-		ExternalID: external, Thread: thread, From: channels.Party{ID: thread, Name: "客户", Phone: phone}, Text: text})
+		ExternalID: external, Thread: thread, From: channels.Party{ID: thread, Name: "客户", Phone: phone, Verified: phone != ""}, Text: text})
 	if err != nil {
 		d.t.Fatal(err)
 	}
@@ -348,6 +349,7 @@ func TestEscalationsAndPages(t *testing.T) {
 	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
 	ctx := context.Background()
 	d.sendFrom("e1", "u1", "", "logistics: 快递呢")
+	d.settled("T-000001")
 	d.sendFrom("e2", "u1", "", "logistics: 在吗")
 	d.sendFrom("e3", "u1", "", "logistics: 人呢")
 	d.eventually("the third message raises the priority", func() bool { return d.ticket("T-000001").Priority == "high" })
@@ -368,9 +370,12 @@ func TestEscalationsAndPages(t *testing.T) {
 	tk := d.settled("T-000003") // vip policy: first response in 1h
 	d.clock.Advance(31 * time.Minute)
 	d.eventually("half the SLA makes it urgent", func() bool { return d.ticket("T-000003").Priority == "urgent" })
+	if tk := d.ticket("T-000003"); len(events(tk, ticketcore.EventSLABreach)) > 0 || !target(t, tk, sla.FirstResponse).Due.After(d.clock.Now()) {
+		t.Errorf("becoming urgent breached the ticket at once: %+v", tk.SLA)
+	}
 	assignee := d.ticket("T-000003").Assignee
-	d.eventually("the assignee is paged on sms and im", func() bool {
-		return len(notices(d.sms, assignee)) == 0 && len(notices(d.im, assignee)) >= 1 || len(notices(d.sms, assignee)) >= 1
+	d.eventually("the assignee is paged on sms and im at once", func() bool {
+		return len(notices(d.sms, assignee)) >= 1 && len(notices(d.im, assignee)) >= 1
 	})
 	d.clock.Advance(16 * time.Minute) // past escalate_after (15m), past repeat_after (5m)
 	d.eventually("the page goes to the lead", func() bool { return len(events(d.ticket("T-000003"), "page_escalated")) == 1 })
@@ -401,7 +406,7 @@ func TestContactsLinkByVerifiedPhone(t *testing.T) {
 	d.sendFrom("e1", "app-user-1", "+86 138-0013-8000", "consult: 有货吗")
 	a := d.settled("T-000001")
 	_, err := d.svc.HandleMessage(context.Background(), channels.Message{Channel: channels.Email, ExternalID: "<m1@x>",
-		Thread: "m1", From: channels.Party{ID: "wf@example.com", Email: "wf@example.com", Phone: "13800138000"}, Text: "consult: 邮件问一下"})
+		Thread: "m1", From: channels.Party{ID: "wf@example.com", Email: "wf@example.com", Phone: "13800138000", Verified: true}, Text: "consult: 邮件问一下"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,5 +418,213 @@ func TestContactsLinkByVerifiedPhone(t *testing.T) {
 	c, _ := d.svc.Contact(context.Background(), a.ContactID)
 	if len(c.Identities) != 2 || !slices.Equal(c.Phones, []string{"13800138000"}) {
 		t.Errorf("contact = %+v", c)
+	}
+	// Anyone can type a number into a web form: unverified, it links nobody.
+	_, err = d.svc.HandleMessage(context.Background(), channels.Message{Channel: channels.API, ExternalID: "e3",
+		Thread: "stranger", From: channels.Party{ID: "stranger", Phone: "13800138000"}, Text: "consult: 我是VIP"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := d.settled("T-000003"); s.ContactID == a.ContactID {
+		t.Error("an unverified phone linked a stranger to the contact")
+	}
+}
+
+func TestAvailabilityComesBack(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	ctx := context.Background()
+	if err := d.svc.SetAvailable(ctx, "li", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.svc.SetAvailable(ctx, "li", true); err != nil {
+		t.Fatal(err)
+	}
+	agents, _ := d.svc.Agents(ctx)
+	for _, a := range agents {
+		if a.Name == "li" && !a.Available {
+			t.Error("li is still away after coming back")
+		}
+	}
+	d.sendFrom("e1", "u1", "", "repair: 屏幕坏了")
+	if tk := d.settled("T-000001"); tk.Assignee != "li" {
+		t.Errorf("assignee %q, want li (first in round robin, available again)", tk.Assignee)
+	}
+}
+
+// A stored due time earlier than the calendar says (the calendar was
+// edited) neither breaches early nor spins: the timer moves to the real
+// moment.
+func TestStaleDueTimeMovesOn(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	d.sendFrom("e1", "u1", "", "logistics: 快递呢")
+	tk := d.settled("T-000001")
+	stale := at("2026-04-07 10:30:00") // the real first-response due is 14:00
+	err := d.store.Update(context.Background(), func(tx ticketcore.Tx) error {
+		for i := range tk.SLA.Targets {
+			if tk.SLA.Targets[i].Name == sla.FirstResponse {
+				tk.SLA.Targets[i].Due = stale
+			}
+		}
+		tk.Timeline = nil
+		if err := tx.UpdateTicket(tk); err != nil {
+			return err
+		}
+		return tx.ScheduleTimer(ticketcore.Timer{ID: "sla:T-000001", Kind: "sla", TicketID: "T-000001", Due: stale})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.clock.Set(at("2026-04-07 10:31:00"))
+	d.eventually("the timer moves to the real due time", func() bool {
+		got := target(t, d.ticket("T-000001"), sla.FirstResponse).Due
+		return got.Equal(at("2026-04-07 14:00:00"))
+	})
+	if n := len(events(d.ticket("T-000001"), ticketcore.EventSLABreach)); n != 0 {
+		t.Errorf("%d breaches from a stale due time", n)
+	}
+}
+
+// A ticket waiting on a third party keeps its clocks stopped even when the
+// customer writes or a stage starts.
+func TestOnHoldKeepsClocksStopped(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	ctx := context.Background()
+	d.sendFrom("e1", "u1", "", "repair: 坏了")
+	d.settled("T-000001")
+	d.svc.Reply(ctx, "T-000001", "li", "已联系厂家")
+	d.svc.Change(ctx, "T-000001", "li", ticketcore.Patch{Status: ptr("on_hold")})
+	d.sendFrom("e2", "u1", "", "repair: 进展如何")
+	d.eventually("filed", func() bool { return len(entriesOf(d.ticket("T-000001"), ticketcore.EntryMessage)) == 2 })
+	tk := d.ticket("T-000001")
+	if nr := target(t, tk, sla.NextResponse); nr.Running() || tk.DueAt != (time.Time{}) {
+		t.Errorf("on hold, next response running=%v due_at=%v", nr.Running(), tk.DueAt)
+	}
+}
+
+// Merging: a ticket others were merged into is not merged on; a ticket of
+// the parent's own thread does not double the replies; the child's pages
+// end; unmerging restores the child's resolution clock.
+func TestMergeEdges(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	ctx := context.Background()
+	d.sendFrom("a", "ua", "", "repair: a")
+	d.settled("T-000001")
+	d.svc.Change(ctx, "T-000001", "li", ticketcore.Patch{Status: ptr("solved")})
+	d.sendFrom("a2", "ua", "", "repair: a again")
+	d.settled("T-000002")
+	if _, err := d.svc.Merge(ctx, "T-000001", "T-000002", "zhou"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(d.ticket("T-000002").Conversations); n != 0 {
+		t.Errorf("merging the parent's own thread added %d conversations", n)
+	}
+	d.sendFrom("b", "ub", "", "repair/urgent: 门店全停了")
+	d.sendFrom("c", "uc", "", "repair: c")
+	b, c := d.settled("T-000003"), d.settled("T-000004")
+	if _, err := d.svc.Merge(ctx, c.ID, b.ID, "zhou"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.svc.Merge(ctx, b.ID, "T-000002", "zhou"); !errors.Is(err, ticketcore.ErrConflict) {
+		t.Errorf("merging a parent: %v", err)
+	}
+	if _, err := d.svc.Merge(ctx, b.ID, "T-000004", "zhou"); !errors.Is(err, ticketcore.ErrConflict) {
+		t.Errorf("merging into a merged ticket: %v", err)
+	}
+	d.sendFrom("e", "ue", "", "repair/urgent: 仓库也停了")
+	e := d.settled("T-000005")
+	if _, err := d.svc.Merge(ctx, e.ID, b.ID, "zhou"); err != nil {
+		t.Fatal(err)
+	}
+	d.clock.Advance(time.Hour)
+	d.eventually("pages and timers settle", func() bool { return len(events(d.ticket(e.ID), "page_acked")) >= 1 })
+	if n := len(events(d.ticket(e.ID), "page_repeated")); n != 0 {
+		t.Errorf("a merged ticket's page was repeated %d times", n)
+	}
+	child, err := d.svc.Unmerge(ctx, e.ID, "zhou")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := target(t, child, sla.Resolution); !r.Running() || r.Met() {
+		t.Errorf("after unmerge the resolution clock is %+v", r)
+	}
+}
+
+// A target that ran out before its timer fired still needs a breach reason
+// to solve the ticket, and the breach is recorded.
+func TestOverdueBreachIsCaughtUp(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	ctx := context.Background()
+	d.sendFrom("e1", "u1", "", "logistics: 快递呢")
+	d.settled("T-000001")
+	err := d.store.Update(ctx, func(tx ticketcore.Tx) error { return tx.DeleteTimer("sla:T-000001") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.clock.Set(at("2026-04-08 10:00:00")) // a day late, no timer to say so
+	if _, err := d.svc.Change(ctx, "T-000001", "li", ticketcore.Patch{Status: ptr("solved")}); !errors.Is(err, ticketcore.ErrIncomplete) {
+		t.Fatalf("solving an overdue ticket without a reason: %v", err)
+	}
+	if _, err := d.svc.Reply(ctx, "T-000001", "li", "抱歉久等"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(events(d.ticket("T-000001"), ticketcore.EventSLABreach)); n != 1 {
+		t.Errorf("%d breach events, want 1", n)
+	}
+}
+
+// Two pages opened in one transaction (an urgent rule and the urgent
+// notifier) are two pages.
+func TestPagesHaveTheirOwnIDs(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	d.sendFrom("e1", "u1", "", "repair/urgent: 全部收银机坏了")
+	tk := d.settled("T-000001")
+	var ids []string
+	for _, e := range events(tk, "paged") {
+		id, _, _ := strings.Cut(strings.TrimPrefix(e.Reason, "page "), " ")
+		if slices.Contains(ids, id) {
+			t.Errorf("page id %s used twice", id)
+		}
+		ids = append(ids, id)
+	}
+	if len(ids) != 2 {
+		t.Errorf("%d pages, want 2 (the urgent rule and the urgent notifiers): %v", len(ids), ids)
+	}
+}
+
+func TestDuplicateStageNamesRejected(t *testing.T) {
+	dc := ticketcore.DeskConfig{Types: []ticketcore.TypeConfig{{Name: "refund", Stages: []ticketcore.StageConfig{
+		{Name: "after_sales", Group: "g"}, {Name: "finance", Group: "g"}, {Name: "after_sales", Group: "g"}}}}}
+	dc.Groups = []routing.Group{{Name: "g", Members: []string{"ann"}}}
+	dc.Agents = []routing.Agent{{Name: "ann"}}
+	_, err := ticketcore.NewDesk(dc)
+	if err == nil || !strings.Contains(err.Error(), "a name of its own") {
+		t.Errorf("err = %v", err)
+	}
+	dc.Types[0].Stages[2].Name = "after_sales_confirm"
+	if _, err := ticketcore.NewDesk(dc); err != nil {
+		t.Errorf("distinct names: %v", err)
+	}
+}
+
+// The type limit looks at the content, not only at what the sender says.
+func TestAttachmentTypeIsSniffed(t *testing.T) {
+	h := newHarness(t, fakeExtractor{}, &fakeChannel{}, func(c *ticketcore.Config) {
+		c.Attachments = ticketcore.AttachmentLimits{Types: []string{"image/*"}}
+	})
+	h.send("e1", "u", "看图")
+	h.settled("T-000001")
+	ctx := context.Background()
+	page := channels.Attachment{Filename: "x.png", ContentType: "image/png", Data: []byte("<html><script>alert(1)</script></html>")}
+	if _, err := h.svc.AddAttachment(ctx, "T-000001", "alice", page, ""); !errors.Is(err, ticketcore.ErrInvalid) {
+		t.Errorf("a web page declared as an image: %v", err)
+	}
+	png := channels.Attachment{Filename: "y.png", ContentType: "image/png", Data: append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 32)...)}
+	e, err := h.svc.AddAttachment(ctx, "T-000001", "alice", png, "")
+	if err != nil || len(e.Attachments) != 1 {
+		t.Fatalf("a real image: %+v %v", e, err)
+	}
+	ref, data, err := h.svc.Attachment(ctx, "T-000001", e.Attachments[0].SHA256)
+	if err != nil || ref.Filename != "y.png" || len(data) != len(png.Data) {
+		t.Errorf("read back: %+v %d %v", ref, len(data), err)
 	}
 }

@@ -98,7 +98,7 @@ func (s *Service) rest() float64 {
 	if s.cfg.IntakeYield <= 0 {
 		return 0
 	}
-	over := (s.intake.rate(s.cfg.Now()) - s.cfg.BurstRate) / s.cfg.BurstRate
+	over := (s.intake.rate(time.Now()) - s.cfg.BurstRate) / s.cfg.BurstRate // a rate: wall time, not the injected clock
 	return s.cfg.IntakeYield * min(max(over, 0), 1)
 }
 
@@ -339,10 +339,12 @@ func (s *Service) appendMessage(tx Tx, ticketID string, m *Message) error {
 func (s *Service) customerWrote(tx Tx, t *Ticket, now time.Time, fx *effects) error {
 	if t.SLA != nil {
 		p := s.slaPolicy(*t)
-		if fr, ok := t.SLA.Target(sla.FirstResponse); ok && !fr.MetAt.IsZero() && p.NextResponse > 0 && !t.SLA.Running(sla.NextResponse) {
-			t.SLA.Start(sla.NextResponse, p.NextResponse, now, s.slaCalendar(*t))
+		nr, _ := t.SLA.Target(sla.NextResponse)
+		owed := nr.Budget > 0 && !nr.Met() // a next response is still owed, its clock running or paused
+		if fr, ok := t.SLA.Target(sla.FirstResponse); ok && fr.Met() && p.NextResponse > 0 && !owed {
+			s.catchUpBreaches(t, now, fx) // breaches whose timer has not fired are recorded first
+			s.startClock(t, sla.NextResponse, p.NextResponse, now)
 			t.Escalated = slices.DeleteFunc(t.Escalated, func(k string) bool { return strings.HasPrefix(k, sla.NextResponse+"@") })
-			t.DueAt = t.SLA.NextDue()
 		}
 	}
 	c, err := ticketContact(tx, *t)

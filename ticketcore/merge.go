@@ -45,6 +45,8 @@ func (s *Service) mergeTx(tx Tx, child, parent *Ticket, by string) error {
 	switch {
 	case child.MergedInto != "":
 		return fmt.Errorf("%w: %s is merged into %s already", ErrConflict, child.ID, child.MergedInto)
+	case len(child.Conversations) > 0:
+		return fmt.Errorf("%w: other tickets are merged into %s; merge those into %s directly", ErrConflict, child.ID, parent.ID)
 	case parent.MergedInto != "" || !IsActive(parent.Status):
 		return fmt.Errorf("%w: %s is %s; merge into an active ticket", ErrConflict, parent.ID, parent.Status)
 	case child.Status == StatusClosed:
@@ -52,16 +54,17 @@ func (s *Service) mergeTx(tx Tx, child, parent *Ticket, by string) error {
 	}
 	now := s.cfg.Now()
 	before := timerIDs(s.timers(*child))
-	moved := append([]Conversation{primary(*child)}, child.Conversations...)
-	for i := range moved {
-		if moved[i].From == "" {
-			moved[i].From = child.ID
-		}
+	moved := primary(*child)
+	moved.From = child.ID
+	child.PreMergeStatus, child.Status, child.MergedInto, child.UpdatedAt = child.Status, StatusClosed, parent.ID, now
+	if child.SLA != nil { // paused, not met: an unmerge resumes the clocks
+		child.SLA.Pause(now, s.slaCalendar(*child))
+		child.DueAt = time.Time{}
 	}
-	child.PreMergeStatus, child.Status, child.MergedInto = child.Status, StatusClosed, parent.ID
-	child.Conversations, child.UpdatedAt = nil, now
 	if s.desk != nil {
-		s.followStatus(child, child.PreMergeStatus, now)
+		if err := s.ackPages(tx, *child, by, now); err != nil {
+			return err
+		}
 	}
 	// The child first: closing it frees its threads for the parent.
 	if err := tx.UpdateTicket(*child); err != nil {
@@ -70,7 +73,9 @@ func (s *Service) mergeTx(tx Tx, child, parent *Ticket, by string) error {
 	if err := s.syncTimers(tx, *child, before); err != nil {
 		return err
 	}
-	parent.Conversations = append(parent.Conversations, moved...)
+	if !hasThread(*parent, moved.Channel, moved.Thread) {
+		parent.Conversations = append(parent.Conversations, moved)
+	}
 	parent.UpdatedAt = now
 	if err := tx.UpdateTicket(*parent); err != nil {
 		return err
@@ -80,7 +85,15 @@ func (s *Service) mergeTx(tx Tx, child, parent *Ticket, by string) error {
 		return err
 	}
 	return appendEntry(tx, parent.ID, Entry{Type: EntryEvent, Event: EventMergedFrom, At: now, By: by,
-		Reason: fmt.Sprintf("%s merged in; %d conversation(s) follow", child.ID, len(moved))})
+		Reason: fmt.Sprintf("%s merged in; its customer's conversation follows", child.ID)})
+}
+
+// hasThread reports whether t answers a thread already.
+func hasThread(t Ticket, channel, thread string) bool {
+	if t.Channel == channel && t.Thread == thread {
+		return true
+	}
+	return slices.ContainsFunc(t.Conversations, func(c Conversation) bool { return c.Channel == channel && c.Thread == thread })
 }
 
 // Unmerge takes a merged ticket out of the ticket it was merged into: its
@@ -109,14 +122,7 @@ func (s *Service) Unmerge(ctx context.Context, id, by string) (Ticket, error) {
 
 func (s *Service) unmergeTx(tx Tx, child, parent *Ticket, by string) error {
 	now := s.cfg.Now()
-	var back []Conversation
-	parent.Conversations = slices.DeleteFunc(parent.Conversations, func(c Conversation) bool {
-		if c.From == child.ID {
-			back = append(back, c)
-			return true
-		}
-		return false
-	})
+	parent.Conversations = slices.DeleteFunc(parent.Conversations, func(c Conversation) bool { return c.From == child.ID })
 	parent.UpdatedAt = now
 	// The parent first: it lets go of the child's threads.
 	if err := tx.UpdateTicket(*parent); err != nil {
@@ -126,9 +132,12 @@ func (s *Service) unmergeTx(tx Tx, child, parent *Ticket, by string) error {
 	if status == "" {
 		status = StatusOpen
 	}
-	child.Status, child.MergedInto, child.PreMergeStatus = status, "", ""
-	child.Conversations = restored(back, child)
-	child.UpdatedAt = now
+	child.Status, child.MergedInto, child.PreMergeStatus, child.UpdatedAt = status, "", "", now
+	if IsActive(status) {
+		if err := onlyActiveTicket(tx, *child); err != nil {
+			return err
+		}
+	}
 	if s.desk != nil {
 		s.followStatus(child, StatusClosed, now)
 	}
@@ -144,19 +153,6 @@ func (s *Service) unmergeTx(tx Tx, child, parent *Ticket, by string) error {
 	}
 	return appendEntry(tx, child.ID, Entry{Type: EntryEvent, Event: EventUnmerged, At: now, By: by,
 		Field: "status", Before: StatusClosed, After: status, Reason: "unmerged from " + parent.ID})
-}
-
-// restored is what a child's Conversations were before its merge: the
-// conversations that came with it, less its own.
-func restored(back []Conversation, child *Ticket) []Conversation {
-	var out []Conversation
-	for _, c := range back {
-		if c.Channel == child.Channel && c.Thread == child.Thread {
-			continue
-		}
-		out = append(out, c)
-	}
-	return out
 }
 
 // inverse is the type of a link as seen from the other ticket.

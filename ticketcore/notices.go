@@ -116,12 +116,12 @@ const (
 )
 
 func (s *Service) openPage(tx Tx, t Ticket, n notice, now time.Time) error {
-	p := page{ID: fmt.Sprintf("%s-%d", t.ID, now.UnixNano()), TicketID: t.ID, Kind: n.kind, Text: n.text,
-		Agents: n.agents, Via: n.via, CreatedAt: now}
 	open, err := openPages(tx, t.ID)
 	if err != nil {
 		return err
 	}
+	p := page{ID: fmt.Sprintf("%s-%d-%d", t.ID, now.UnixNano(), len(open)+1), TicketID: t.ID, Kind: n.kind,
+		Text: n.text, Agents: n.agents, Via: n.via, CreatedAt: now}
 	if err := putJSONMeta(tx, metaPages+t.ID, append(open, p.ID)); err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (s *Service) AckPage(ctx context.Context, pageID, by string) error {
 func (s *Service) firePage(tx Tx, tm Timer, now time.Time) error {
 	var p page
 	ok, err := getJSONMeta(tx, metaPage+tm.Data["page"], &p)
-	if err != nil || !ok || p.AckedBy != "" {
+	if err != nil || !ok || p.AckedBy != "" || s.desk == nil {
 		return err
 	}
 	t, err := tx.Ticket(p.TicketID)
@@ -205,6 +205,9 @@ func (s *Service) firePage(tx Tx, tm Timer, now time.Time) error {
 	}
 	if err != nil {
 		return err
+	}
+	if !IsActive(t.Status) { // solved, closed or merged away: nobody need answer the page
+		return s.ackPages(tx, t, BySystem, now)
 	}
 	cfg := s.desk.cfg.Paging
 	if p.Repeats < cfg.MaxRepeats {

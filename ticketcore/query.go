@@ -32,21 +32,24 @@ const (
 	// SortNewest lists the newest ticket first.
 	SortNewest = "newest"
 	// SortQueue is the order agents work in: urgent tickets pinned first,
-	// then by priority, then by DueAt (tickets without a running SLA last),
+	// then by DueAt (tickets without a running SLA last), then by priority,
 	// then oldest first.
 	SortQueue = "queue"
 )
 
 // QueueLess reports whether a comes before b in SortQueue order.
 func QueueLess(a, b Ticket) bool {
-	if ra, rb := nlu.PriorityRank(a.Priority), nlu.PriorityRank(b.Priority); ra != rb {
-		return ra < rb
+	if ua, ub := a.Priority == nlu.PriorityUrgent, b.Priority == nlu.PriorityUrgent; ua != ub {
+		return ua
 	}
 	switch {
 	case a.DueAt.IsZero() != b.DueAt.IsZero():
 		return !a.DueAt.IsZero()
 	case !a.DueAt.Equal(b.DueAt):
 		return a.DueAt.Before(b.DueAt)
+	}
+	if ra, rb := nlu.PriorityRank(a.Priority), nlu.PriorityRank(b.Priority); ra != rb {
+		return ra < rb
 	}
 	na, _ := ParseTicketID(a.ID)
 	nb, _ := ParseTicketID(b.ID)

@@ -64,6 +64,9 @@ func (s *Service) env(t Ticket, c Contact, text string, now time.Time) cond.Env 
 // SLA policy. Priority comes from the extractor, then from the rules.
 func (s *Service) routeNew(tx Tx, t *Ticket, c Contact, text string, now time.Time, fx *effects) error {
 	d := s.desk.router.Route(s.env(*t, c, text, now))
+	for _, f := range d.Failed {
+		s.log.Warn("a routing rule failed to evaluate; it counts as not matched", "rule", f.Rule, "err", f.Err)
+	}
 	s.applyDecision(t, d, now, fx)
 	if tt, ok := s.desk.ticketType(t.Type, s.env(*t, c, text, now)); ok {
 		t.Type = tt.Name
@@ -157,7 +160,7 @@ func (a agentState) Open(agent string) int {
 
 func (a agentState) Available(agent string) bool {
 	away, err := a.tx.Meta(metaAway + agent)
-	return err == nil && away == nil
+	return err == nil && len(away) == 0 // PutMeta(key, nil) stores an empty value: back again
 }
 
 // metaAway + agent name is set while the agent is away.
@@ -179,7 +182,8 @@ func (s *Service) raise(t *Ticket, c Contact, to, reason string, now time.Time, 
 	if nlu.PriorityRank(to) >= nlu.PriorityRank(t.Priority) {
 		return
 	}
-	fx.change(now, ByEscalation, "priority", t.Priority, to, reason)
+	fx.entries = append(fx.entries, Entry{Type: EntryEvent, Event: EventEscalated, At: now, By: ByEscalation,
+		Field: "priority", Before: t.Priority, After: to, Reason: reason})
 	t.Priority = to
 	if r := s.reselectPolicy(t, s.env(*t, c, "", now), now); r != "" {
 		fx.entries = append(fx.entries, Entry{Type: EntryEvent, Event: EventChanged, Field: "sla",

@@ -56,7 +56,8 @@ func (s *Service) fire(ctx context.Context, tm Timer) error {
 			enqueued = true
 			return s.firePage(tx, tm, now)
 		}
-		return fmt.Errorf("unknown timer kind %q", tm.Kind)
+		s.log.Error("dropping a timer of an unknown kind", "timer", tm.ID, "kind", tm.Kind)
+		return nil
 	})
 	if err == nil && enqueued {
 		wake(s.outboxWake)
@@ -77,26 +78,25 @@ func (s *Service) fireSLA(tx Tx, tm Timer, now time.Time) error {
 	if err != nil || t.SLA == nil || !IsActive(t.Status) {
 		return err
 	}
+	// Recount the clocks on today's calendar first: a calendar edited since
+	// they were set (a holiday added) moves their moments, and a moment
+	// set for the old calendar must neither fire early nor come back.
+	s.refreshClocks(&t, now)
 	var fx effects
-	fired := false
 	for _, m := range s.moments(t) {
 		if m.At.After(now) {
 			break
 		}
-		ok, err := s.announce(tx, &t, m, now, &fx)
-		if err != nil {
+		if _, err := s.announce(tx, &t, m, now, &fx); err != nil {
 			return err
 		}
-		fired = fired || ok
 	}
-	if fired {
-		t.DueAt, t.UpdatedAt = t.SLA.NextDue(), now
-		if err := tx.UpdateTicket(t); err != nil {
-			return err
-		}
-		if err := fx.write(s, tx, t, now); err != nil {
-			return err
-		}
+	t.DueAt, t.UpdatedAt = t.SLA.NextDue(), now
+	if err := tx.UpdateTicket(t); err != nil {
+		return err
+	}
+	if err := fx.write(s, tx, t, now); err != nil {
+		return err
 	}
 	return s.syncTimers(tx, t, nil)
 }
@@ -114,6 +114,7 @@ func (s *Service) announce(tx Tx, t *Ticket, m sla.Timer, now time.Time, fx *eff
 	case m.Kind == sla.TimerWarn && reached && t.SLA.MarkWarned(m.Target, m.Fraction):
 		s.slaWarning(*t, tg, m.Fraction, now, fx)
 	case m.Kind == sla.TimerBreach && used >= tg.Budget && t.SLA.Breach(m.Target, now):
+		t.Breached = true
 		s.slaBreach(*t, tg, now, fx)
 	case m.Kind == slaEscalate && reached:
 		return true, s.slaEscalate(tx, t, m.Target, m.Fraction, now, fx)

@@ -31,23 +31,66 @@ func (s *Service) startSLA(t *Ticket, env cond.Env, now time.Time) {
 		return
 	}
 	t.SLA = sla.New(p, now, cal)
-	if st, budget := s.stageBudget(*t); budget > 0 {
-		t.SLA.Start(sla.StagePrefix+st, budget, now, cal)
+	if t.Stage != "" {
+		s.startClock(t, sla.StagePrefix+t.Stage, s.stageBudget(*t, t.Stage), now)
 	}
 	t.DueAt = t.SLA.NextDue()
 }
 
-// stageBudget is the current stage and its SLA, if the ticket has one.
-func (s *Service) stageBudget(t Ticket) (string, time.Duration) {
-	tt, ok := s.desk.ticketType(t.Type, cond.Env{})
-	if !ok || t.Stage == "" {
-		return "", 0
+// stageBudget is a stage's SLA: the policy's budget for it when it names
+// one, else the stage's own.
+func (s *Service) stageBudget(t Ticket, stage string) time.Duration {
+	if b := s.slaPolicy(t).Budget(sla.StagePrefix + stage); b > 0 {
+		return b
 	}
-	st, _, ok := tt.stage(t.Stage)
-	if !ok {
-		return "", 0
+	if tt, ok := s.desk.ticketType(t.Type, cond.Env{}); ok {
+		if st, _, ok := tt.stage(stage); ok {
+			return st.SLA
+		}
 	}
-	return st.Name, st.SLA
+	return 0
+}
+
+// running reports whether a ticket in status st runs its SLA clocks.
+func running(st string) bool { return st == StatusNew || st == StatusOpen }
+
+// startClock starts a target's clock; on a ticket that waits (pending,
+// on hold) it starts paused.
+func (s *Service) startClock(t *Ticket, name string, budget time.Duration, now time.Time) {
+	if t.SLA == nil || budget <= 0 {
+		return
+	}
+	cal := s.slaCalendar(*t)
+	t.SLA.Start(name, budget, now, cal)
+	if !running(t.Status) {
+		t.SLA.Pause(now, cal)
+	}
+	t.DueAt = t.SLA.NextDue()
+}
+
+// refreshClocks recounts the running clocks up to now on the calendar as
+// it is configured now, so their due times follow calendar edits.
+func (s *Service) refreshClocks(t *Ticket, now time.Time) {
+	if t.SLA == nil || !running(t.Status) {
+		return
+	}
+	cal := s.slaCalendar(*t)
+	t.SLA.Pause(now, cal)
+	t.SLA.Resume(now, cal)
+}
+
+// catchUpBreaches records the breaches of targets whose time ran out
+// before their timer fired (the timer is about to), so that nothing done
+// to the ticket now can skip them.
+func (s *Service) catchUpBreaches(t *Ticket, now time.Time, fx *effects) {
+	if t.SLA == nil || s.desk == nil {
+		return
+	}
+	for _, name := range t.SLA.BreachOverdue(now) {
+		tg, _ := t.SLA.Target(name)
+		t.Breached = true
+		s.slaBreach(*t, tg, now, fx)
+	}
 }
 
 // slaCalendar is the calendar of a ticket's SLA clock.
@@ -159,7 +202,6 @@ func (s *Service) followStatus(t *Ticket, from string, now time.Time) {
 		return
 	}
 	cal := s.slaCalendar(*t)
-	running := func(st string) bool { return st == StatusNew || st == StatusOpen }
 	switch {
 	case t.Status == StatusSolved || t.Status == StatusClosed:
 		t.SLA.Meet(sla.Resolution, now, cal)
@@ -173,8 +215,10 @@ func (s *Service) followStatus(t *Ticket, from string, now time.Time) {
 }
 
 // reselectPolicy applies the policy the ticket's attributes select now
-// (after a priority change, say) to the clocks already running: budgets
-// change, the time used stays.
+// (after a priority change, say) to its clocks. A more lenient budget
+// applies whole; a stricter one counts from the change: it can bring a due
+// time earlier, never into the past (a ticket is not late the moment it
+// becomes urgent).
 func (s *Service) reselectPolicy(t *Ticket, env cond.Env, now time.Time) string {
 	p, cal, ok := s.desk.policy(env)
 	if !ok || t.SLA == nil || p.Name == t.SLA.Policy {
@@ -184,11 +228,17 @@ func (s *Service) reselectPolicy(t *Ticket, env cond.Env, now time.Time) string 
 	t.SLA.Pause(now, s.slaCalendar(*t))
 	t.SLA.Policy, t.SLA.Calendar = p.Name, cal.Name()
 	for i := range t.SLA.Targets {
-		if b := p.Budget(t.SLA.Targets[i].Name); b > 0 {
-			t.SLA.Targets[i].Budget = b
+		tg := &t.SLA.Targets[i]
+		b := p.Budget(tg.Name)
+		switch {
+		case b <= 0 || !tg.MetAt.IsZero():
+		case b >= tg.Budget:
+			tg.Budget = b
+		default:
+			tg.Budget = tg.Used + min(max(tg.Budget-tg.Used, 0), b)
 		}
 	}
-	if running := t.Status == StatusNew || t.Status == StatusOpen; running {
+	if running(t.Status) {
 		t.SLA.Resume(now, cal)
 	}
 	t.DueAt = t.SLA.NextDue()

@@ -63,6 +63,7 @@ func (s *Service) completeStageTx(tx Tx, t *Ticket, by string, fields map[string
 	if missing := missingFields(st, t.Fields); len(missing) > 0 {
 		return fmt.Errorf("%w: stage %s needs %s", ErrIncomplete, st.Name, strings.Join(missing, ", "))
 	}
+	s.catchUpBreaches(t, now, &fx)
 	if t.SLA != nil {
 		t.SLA.Meet(sla.StagePrefix+st.Name, now, s.slaCalendar(*t))
 	}
@@ -126,10 +127,7 @@ func (s *Service) enterStage(tx Tx, t *Ticket, st StageConfig, by string, now ti
 	if err := s.assign(tx, t, now, fx); err != nil {
 		return err
 	}
-	if t.SLA != nil && st.SLA > 0 {
-		t.SLA.Start(sla.StagePrefix+st.Name, st.SLA, now, s.slaCalendar(*t))
-		t.DueAt = t.SLA.NextDue()
-	}
+	s.startClock(t, sla.StagePrefix+st.Name, s.stageBudget(*t, st.Name), now)
 	to := "group"
 	if t.Assignee != "" {
 		to = "assignee"

@@ -83,6 +83,9 @@ type Ticket struct {
 	// DueAt is the earliest due time of the SLA targets that run, for
 	// queues; zero when none runs.
 	DueAt time.Time `json:"due_at,omitzero"`
+	// Breached is set once any SLA target of the ticket breached (even one
+	// whose clock later restarted); solving it then needs BreachReason.
+	Breached bool `json:"sla_breached,omitempty"`
 	// BreachReason is why a breached ticket was late, required to solve it.
 	BreachReason string `json:"breach_reason,omitempty"`
 	// Waiting counts the customer's messages since the last public reply.

@@ -24,7 +24,7 @@ func queueTickets(t *testing.T, s ticketcore.Store) []ticketcore.Ticket {
 		{"low", h(1)}, {"high", time.Time{}},
 		{"normal", h(1).In(cst)}, // the same instant as T-000004's and T-000007's, in another zone
 		{"urgent", time.Time{}},
-		{"", t0}, // an unknown priority comes after every known one, however due
+		{"", t0}, // an unknown priority: not urgent, so ordered by its due time
 	}
 	var ts []ticketcore.Ticket
 	for i, f := range fixture {
@@ -47,9 +47,9 @@ func tids(ns ...int) []string {
 	return out
 }
 
-// queueOrder is queueTickets in queue order: priority, then due time
-// (none last), then oldest first.
-var queueOrder = []int{8, 3, 14, 5, 9, 12, 4, 7, 13, 1, 6, 10, 11, 2, 15}
+// queueOrder is queueTickets in queue order: urgent first, then due time
+// (none last), then priority, then oldest first.
+var queueOrder = []int{8, 3, 14, 15, 4, 7, 13, 11, 5, 9, 1, 12, 6, 10, 2}
 
 func testQueueOrder(t *testing.T, h Harness) {
 	s := h.Open(t)
@@ -98,14 +98,14 @@ func testQueueCursor(t *testing.T, h Harness) {
 		first, q.Cursor, err = tx.Tickets(q)
 		return err
 	})
-	expectIDs(t, "first page", ids(first, ticketIDOf), tids(8, 3, 5)...)
-	if q.Cursor != "T-000005" {
-		t.Fatalf("next = %q, want T-000005", q.Cursor)
+	expectIDs(t, "first page", ids(first, ticketIDOf), tids(8, 3, 15)...)
+	if q.Cursor != "T-000015" {
+		t.Fatalf("next = %q, want T-000015", q.Cursor)
 	}
-	solved := all[4] // T-000005, the cursor
+	solved := all[14] // T-000015, the cursor
 	solved.Status = ticketcore.StatusSolved
 	updateTickets(t, s, solved)
-	if got, want := walk(t, s, q), tids(9, 12, 4, 7, 13, 1, 6, 10, 11, 2, 15); !sameIDs(got, want) {
+	if got, want := walk(t, s, q), tids(4, 7, 13, 11, 5, 9, 1, 12, 6, 10, 2); !sameIDs(got, want) {
 		t.Errorf("after the cursor ticket was solved: listed %v, want %v", got, want)
 	}
 	for _, cursor := range []string{"T-000099", "nonsense"} {
