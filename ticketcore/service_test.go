@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -118,7 +119,7 @@ func startService(t *testing.T, ext nlu.Extractor, ch *fakeChannel, mod func(*ti
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := ticketcore.Config{Templates: tmpl, Blobs: newMemBlobs(), PollInterval: 5 * time.Millisecond,
+	cfg := ticketcore.Config{Templates: tmpl, Blobs: newMemBlobs(), Logger: slog.New(slog.DiscardHandler), PollInterval: 5 * time.Millisecond,
 		Delivery: ticketcore.DeliveryConfig{Backoff: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 3}}
 	if mod != nil {
 		mod(&cfg)
