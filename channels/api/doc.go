@@ -44,6 +44,6 @@
 //     4xx marks the delivery failed for good. Redirects are not followed.
 //
 // The package imports only the channels contract, internal/httpjson,
-// internal/signature and the standard library; it never imports another
-// channel or the ticket core.
+// internal/httpanswer, internal/signature and the standard library; it
+// never imports another channel or the ticket core.
 package api

@@ -29,6 +29,6 @@
 // and network errors make loopdesk retry later; any other answer (other
 // 4xx, and 3xx, since redirects are not followed) fails the delivery for good.
 //
-// It imports only the notify and channels contracts, internal/signature and
+// It imports only the notify and channels contracts, internal/signature, internal/httpanswer and
 // the standard library.
 package webhook

@@ -3,13 +3,12 @@ package webhook
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 
 	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/internal/httpanswer"
 	"github.com/loopdesk/loopdesk/internal/signature"
 	"github.com/loopdesk/loopdesk/notify"
 )
@@ -32,7 +31,7 @@ func (n *Notifier) Notify(ctx context.Context, nt notify.Notice) error {
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, bytes.NewReader(body))
 	if err != nil {
-		return channels.Permanent(fmt.Errorf("post %s notification %s: build request: %w", n.name, nt.ID, withoutURL(err)))
+		return channels.Permanent(fmt.Errorf("post %s notification %s: build request: %w", n.name, nt.ID, httpanswer.WithoutURL(err)))
 	}
 	ts := strconv.FormatInt(n.now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
@@ -45,20 +44,11 @@ func (n *Notifier) Notify(ctx context.Context, nt notify.Notice) error {
 	}
 	resp, err := n.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("post %s notification %s to %s: %w", n.name, nt.ID, n.receiver, withoutURL(err))
+		return fmt.Errorf("post %s notification %s to %s: %w", n.name, nt.ID, n.receiver, httpanswer.WithoutURL(err))
 	}
-	defer closeBody(resp.Body)
-	if err := n.classify(resp); err != nil {
+	defer httpanswer.Close(resp.Body)
+	if err := httpanswer.Classify(resp, n.now(), n.redact); err != nil {
 		return fmt.Errorf("post %s notification %s to %s: %w", n.name, nt.ID, n.receiver, err)
 	}
 	return nil
-}
-
-// withoutURL drops the URL the client puts into its errors: its path or
-// query may hold the receiver's credentials.
-func withoutURL(err error) error {
-	if ue, ok := errors.AsType[*url.Error](err); ok {
-		return ue.Err
-	}
-	return err
 }
