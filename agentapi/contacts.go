@@ -75,39 +75,14 @@ func (a *API) changeContact(w http.ResponseWriter, r *http.Request, _ auth.Princ
 	if e := httpjson.DecodeStrict(w, r, a.cfg.MaxBodyBytes, &patch); e != nil {
 		return e
 	}
-	if e := checkContactPatch(patch); e != nil {
-		return e
+	if err := patch.Validate(); err != nil {
+		return invalid("%s", strings.TrimPrefix(err.Error(), ticketcore.ErrInvalid.Error()+": "))
 	}
 	c, err := a.tickets.ChangeContact(r.Context(), id, patch)
 	if err != nil {
 		return a.fail(r, err)
 	}
 	httpjson.Write(w, http.StatusOK, c)
-	return nil
-}
-
-// checkContactPatch refuses phones and emails the contact could not keep,
-// before anything is written.
-func checkContactPatch(p ticketcore.ContactPatch) *httpjson.Error {
-	if p.Phones != nil {
-		for _, ph := range *p.Phones {
-			if ticketcore.NormalizePhone(ph) == "" {
-				return invalid("%q is not a mainland China mobile number", ph)
-			}
-		}
-	}
-	if p.Emails != nil {
-		for _, e := range *p.Emails {
-			if !strings.Contains(e, "@") {
-				return invalid("%q is not an email address", e)
-			}
-		}
-	}
-	for k := range p.Attrs {
-		if strings.TrimSpace(k) == "" {
-			return invalid("attribute names must not be empty")
-		}
-	}
 	return nil
 }
 

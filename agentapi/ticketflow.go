@@ -54,9 +54,6 @@ func (a *API) unmerge(w http.ResponseWriter, r *http.Request, p auth.Principal) 
 	return nil
 }
 
-var linkTypes = []string{ticketcore.LinkRelated, ticketcore.LinkParent, ticketcore.LinkChild,
-	ticketcore.LinkDuplicate, ticketcore.LinkOriginal}
-
 func (a *API) link(w http.ResponseWriter, r *http.Request, p auth.Principal) *httpjson.Error {
 	id, e := ticketID(r)
 	if e != nil {
@@ -74,8 +71,8 @@ func (a *API) link(w http.ResponseWriter, r *http.Request, p auth.Principal) *ht
 		return invalid("ticket must be the id of the ticket to link, like T-000123; got %q", body.Ticket)
 	case body.Ticket == id:
 		return invalid("a ticket cannot be linked to itself")
-	case !slices.Contains(linkTypes, body.Type):
-		return invalid("type %q is not one of %s", body.Type, strings.Join(linkTypes, ", "))
+	case !slices.Contains(ticketcore.LinkTypes(), body.Type):
+		return invalid("type %q is not one of %s", body.Type, strings.Join(ticketcore.LinkTypes(), ", "))
 	}
 	t, err := a.tickets.Link(r.Context(), id, body.Ticket, body.Type, p.Name)
 	if err != nil {

@@ -97,11 +97,10 @@ func (d *Desk) Explain(t Ticket, c Contact, text string, now time.Time) string {
 	if t.Status == "" {
 		t.Status = StatusNew
 	}
-	s := &Service{desk: d}
-	env := s.env(t, c, text, now)
+	env := d.env(t, c, text, now)
 	out := d.router.Explain(env)
-	s.applyDecision(&t, d.router.Route(env), now, &effects{}) // the rules' priority selects the policy
-	env = s.env(t, c, text, now)
+	applyDecision(&t, d.router.Route(env), now, &effects{}) // the rules' priority selects the policy
+	env = d.env(t, c, text, now)
 	if p, cal, ok := d.policy(env); ok {
 		out += fmt.Sprintf("\nSLA policy: %s (calendar %s)", p.Name, cal.Name())
 	} else {

@@ -147,7 +147,39 @@ func (s *Service) ChangeContact(ctx context.Context, id string, p ContactPatch) 
 	return c, nil
 }
 
+// Validate checks what the contact could not keep: phones that are not
+// mainland mobile numbers, malformed emails, empty attribute names
+// (ErrInvalid). Callers may check before they start writing.
+func (p ContactPatch) Validate() error {
+	for _, ph := range deref(p.Phones) {
+		if NormalizePhone(ph) == "" {
+			return fmt.Errorf("%w: %q is not a mainland China mobile number", ErrInvalid, ph)
+		}
+	}
+	for _, e := range deref(p.Emails) {
+		if normalizeEmail(e) == "" {
+			return fmt.Errorf("%w: %q is not an email address", ErrInvalid, e)
+		}
+	}
+	for k := range p.Attrs {
+		if strings.TrimSpace(k) == "" {
+			return fmt.Errorf("%w: attribute names must not be empty", ErrInvalid)
+		}
+	}
+	return nil
+}
+
+func deref[T any](p *[]T) []T {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
 func (p ContactPatch) apply(c *Contact) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
 	for _, f := range []struct {
 		to *string
 		at *string
@@ -160,28 +192,10 @@ func (p ContactPatch) apply(c *Contact) error {
 		c.Tags = normalizeTags(*p.Tags)
 	}
 	if p.Phones != nil {
-		c.Phones = []string{}
-		for _, ph := range *p.Phones {
-			n := NormalizePhone(ph)
-			if n == "" {
-				return fmt.Errorf("%w: %q is not a mobile number", ErrInvalid, ph)
-			}
-			if !slices.Contains(c.Phones, n) {
-				c.Phones = append(c.Phones, n)
-			}
-		}
+		c.Phones = normalizeAll(*p.Phones, NormalizePhone)
 	}
 	if p.Emails != nil {
-		c.Emails = []string{}
-		for _, raw := range *p.Emails {
-			e := normalizeEmail(raw)
-			if e == "" {
-				return fmt.Errorf("%w: %q is not an email address", ErrInvalid, raw)
-			}
-			if !slices.Contains(c.Emails, e) {
-				c.Emails = append(c.Emails, e)
-			}
-		}
+		c.Emails = normalizeAll(*p.Emails, normalizeEmail)
 	}
 	for k, v := range p.Attrs {
 		if c.Attrs == nil {
@@ -194,6 +208,17 @@ func (p ContactPatch) apply(c *Contact) error {
 		}
 	}
 	return nil
+}
+
+// normalizeAll normalizes each value, once each, in order.
+func normalizeAll(values []string, normalize func(string) string) []string {
+	out := []string{}
+	for _, v := range values {
+		if n := normalize(v); n != "" && !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // LinkIdentity makes an identity part of contact id. An identity of

@@ -155,6 +155,11 @@ func (s *Service) unmergeTx(tx Tx, child, parent *Ticket, by string) error {
 		Field: "status", Before: StatusClosed, After: status, Reason: "unmerged from " + parent.ID})
 }
 
+// LinkTypes lists the types a link may have.
+func LinkTypes() []string {
+	return []string{LinkRelated, LinkParent, LinkChild, LinkDuplicate, LinkOriginal}
+}
+
 // inverse is the type of a link as seen from the other ticket.
 func inverse(linkType string) (string, bool) {
 	switch linkType {

@@ -51,11 +51,16 @@ func (fx *effects) write(s *Service, tx Tx, t Ticket, now time.Time) error {
 
 // env is what routing, SLA and type conditions see of a ticket.
 func (s *Service) env(t Ticket, c Contact, text string, now time.Time) cond.Env {
+	return s.desk.env(t, c, text, now)
+}
+
+// env is what conditions see of a ticket and its contact at now.
+func (d *Desk) env(t Ticket, c Contact, text string, now time.Time) cond.Env {
 	env := cond.Env{Intent: t.Intent, Priority: t.Priority, Channel: t.Channel, Status: t.Status,
 		Type: t.Type, Stage: t.Stage, Group: t.Group, Assignee: t.Assignee, Tags: t.Tags,
 		Fields: t.Fields, Lang: t.Lang, Text: text, Waiting: t.Waiting,
 		Contact: cond.Contact{Tier: c.Tier, Region: c.Region, Name: c.Name, Tags: c.Tags, Attrs: c.Attrs}}
-	env.SetClock(now.In(s.desk.loc), s.desk.businessHours().Open(now))
+	env.SetClock(now.In(d.loc), d.businessHours().Open(now))
 	return env
 }
 
@@ -67,7 +72,7 @@ func (s *Service) routeNew(tx Tx, t *Ticket, c Contact, text string, now time.Ti
 	for _, f := range d.Failed {
 		s.log.Warn("a routing rule failed to evaluate; it counts as not matched", "rule", f.Rule, "err", f.Err)
 	}
-	s.applyDecision(t, d, now, fx)
+	applyDecision(t, d, now, fx)
 	if tt, ok := s.desk.ticketType(t.Type, s.env(*t, c, text, now)); ok {
 		t.Type = tt.Name
 		if len(tt.Stages) > 0 {
@@ -96,7 +101,7 @@ func (s *Service) routeNew(tx Tx, t *Ticket, c Contact, text string, now time.Ti
 }
 
 // applyDecision records what the matched rules set.
-func (s *Service) applyDecision(t *Ticket, d routing.Decision, now time.Time, fx *effects) {
+func applyDecision(t *Ticket, d routing.Decision, now time.Time, fx *effects) {
 	var names []string
 	for _, m := range d.Matched {
 		names = append(names, m.Rule)

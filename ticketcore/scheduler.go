@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -42,25 +43,21 @@ func (s *Service) runTimers(ctx context.Context) {
 
 func (s *Service) fire(ctx context.Context, tm Timer) error {
 	now := s.cfg.Now()
-	enqueued := false
 	err := s.store.Update(ctx, func(tx Tx) error {
-		enqueued = false
 		if err := tx.DeleteTimer(tm.ID); err != nil {
 			return err
 		}
 		switch tm.Kind {
 		case timerSLA:
-			enqueued = true
 			return s.fireSLA(tx, tm, now)
 		case timerPage:
-			enqueued = true
 			return s.firePage(tx, tm, now)
 		}
 		s.log.Error("dropping a timer of an unknown kind", "timer", tm.ID, "kind", tm.Kind)
 		return nil
 	})
-	if err == nil && enqueued {
-		wake(s.outboxWake)
+	if err == nil {
+		wake(s.outboxWake) // the notices it may have queued
 	}
 	return err
 }
@@ -87,7 +84,7 @@ func (s *Service) fireSLA(tx Tx, tm Timer, now time.Time) error {
 		if m.At.After(now) {
 			break
 		}
-		if _, err := s.announce(tx, &t, m, now, &fx); err != nil {
+		if err := s.announce(tx, &t, m, now, &fx); err != nil {
 			return err
 		}
 	}
@@ -101,12 +98,11 @@ func (s *Service) fireSLA(tx Tx, tm Timer, now time.Time) error {
 	return s.syncTimers(tx, t, nil)
 }
 
-// announce handles one due moment, if the clock really is there; it
-// reports whether it did.
-func (s *Service) announce(tx Tx, t *Ticket, m sla.Timer, now time.Time, fx *effects) (bool, error) {
+// announce handles one due moment, if the clock really is there.
+func (s *Service) announce(tx Tx, t *Ticket, m sla.Timer, now time.Time, fx *effects) error {
 	tg, ok := t.SLA.Target(m.Target)
 	if !ok || tg.Since.IsZero() {
-		return false, nil
+		return nil
 	}
 	used := consumed(tg, now, s.slaCalendar(*t))
 	reached := used >= time.Duration(m.Fraction*float64(tg.Budget))
@@ -117,11 +113,9 @@ func (s *Service) announce(tx Tx, t *Ticket, m sla.Timer, now time.Time, fx *eff
 		t.Breached = true
 		s.slaBreach(*t, tg, now, fx)
 	case m.Kind == slaEscalate && reached:
-		return true, s.slaEscalate(tx, t, m.Target, m.Fraction, now, fx)
-	default:
-		return false, nil
+		return s.slaEscalate(tx, t, m.Target, m.Fraction, now, fx)
 	}
-	return true, nil
+	return nil
 }
 
 func (s *Service) slaWarning(t Ticket, tg sla.Target, f float64, now time.Time, fx *effects) {
@@ -145,7 +139,7 @@ func (s *Service) slaBreach(t Ticket, tg sla.Target, now time.Time, fx *effects)
 
 func (s *Service) slaEscalate(tx Tx, t *Ticket, target string, f float64, now time.Time, fx *effects) error {
 	key := escalationKey(target, f)
-	if containsString(t.Escalated, key) {
+	if slices.Contains(t.Escalated, key) {
 		return nil
 	}
 	t.Escalated = append(t.Escalated, key)
@@ -157,13 +151,4 @@ func (s *Service) slaEscalate(tx Tx, t *Ticket, target string, f float64, now ti
 		s.raise(t, c, e.Priority, e.Reason, now, fx)
 	}
 	return nil
-}
-
-func containsString(xs []string, x string) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
