@@ -1,0 +1,46 @@
+package channels
+
+import (
+	"context"
+	"time"
+)
+
+// Desk is what agents do to tickets from inside a chat channel (the WeCom
+// app, Slack), as the person the chat user is mapped to. Ticket ids look
+// like T-000123. Errors are shown to the agent as they are, so they say in
+// a sentence what went wrong; ones wrapping ErrNoAgent or ErrNoTicket tell
+// the channel which. Safe for concurrent use.
+type Desk interface {
+	// AgentFor returns the loopdesk agent whose address on notifier (the
+	// agent's "notify" entry, e.g. wecom: zhangsan) is address, or an error
+	// wrapping ErrNoAgent.
+	AgentFor(ctx context.Context, notifier, address string) (string, error)
+	// Reply sends text to the ticket's customer on the ticket's channel.
+	Reply(ctx context.Context, ticketID, agent, text string) error
+	// Note adds an internal note.
+	Note(ctx context.Context, ticketID, agent, text string) error
+	// Claim assigns the ticket to agent (and opens a new one).
+	Claim(ctx context.Context, ticketID, agent string) (TicketSummary, error)
+	// Transfer hands the ticket to a group, named by its name or display
+	// name ("finance", "财务组"), unassigned.
+	Transfer(ctx context.Context, ticketID, agent, group string) (TicketSummary, error)
+	// SetPriority sets urgent, high, normal or low.
+	SetPriority(ctx context.Context, ticketID, agent, priority string) (TicketSummary, error)
+	// Solve solves the ticket.
+	Solve(ctx context.Context, ticketID, agent string) (TicketSummary, error)
+	// Queue lists the active tickets assigned to agent, most pressing first.
+	Queue(ctx context.Context, agent string) ([]TicketSummary, error)
+}
+
+// TicketSummary is a ticket as a chat message shows it.
+type TicketSummary struct {
+	ID        string
+	Status    string
+	Priority  string
+	Subject   string
+	Channel   string
+	Requester string
+	Group     string // display name when the group has one
+	Assignee  string // display name when the agent has one
+	DueAt     time.Time
+}
