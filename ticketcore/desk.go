@@ -199,6 +199,9 @@ func (d *Desk) missingNotifiers(known []string) []string {
 	return missing
 }
 
+// Location is the desk's time zone (time_zone).
+func (d *Desk) Location() *time.Location { return d.loc }
+
 // businessHours is the calendar of business_hours in conditions.
 func (d *Desk) businessHours() *calendar.Calendar {
 	name := d.cfg.BusinessHours

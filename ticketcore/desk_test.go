@@ -65,6 +65,12 @@ type desk struct {
 
 func newDesk(t *testing.T, start time.Time, edit func(*ticketcore.DeskConfig)) *desk {
 	t.Helper()
+	return newDeskWith(t, start, edit, nil)
+}
+
+// newDeskWith is newDesk with mod applied to the Service's config last.
+func newDeskWith(t *testing.T, start time.Time, edit func(*ticketcore.DeskConfig), mod func(*ticketcore.Config)) *desk {
+	t.Helper()
 	src, err := configs.FS.ReadFile(configs.Desk)
 	if err != nil {
 		t.Fatal(err)
@@ -90,6 +96,9 @@ func newDesk(t *testing.T, start time.Time, edit func(*ticketcore.DeskConfig)) *
 	dk := &desk{clock: c, im: &fakeChannel{name: "notify.im"}, sms: &fakeChannel{name: "notify.sms"}}
 	dk.harness = startService(t, scripted{}, &fakeChannel{}, func(cfg *ticketcore.Config) {
 		cfg.Desk, cfg.Now, cfg.Templates, cfg.Notifiers = d, c.Now, tmpl, []string{"im", "sms"}
+		if mod != nil {
+			mod(cfg)
+		}
 	}, dk.im, dk.sms)
 	return dk
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/notify"
 )
 
 // runDispatcher claims due outbox items and delivers them, at most
@@ -57,13 +59,21 @@ type outcome struct {
 	item    OutboxItem
 	attempt int
 	err     error
-	state   string // sent, failed, or pending (to be retried)
+	state   string    // sent, failed, pending (to be retried) or deliveryHeld
+	started time.Time // when the attempt began
+	until   time.Time // of a held send: when to try again at the latest
 }
 
-// attempt makes one delivery attempt at an outbox item.
+// deliveryHeld is the outcome of a send the channel held (channels.Hold):
+// not an attempt, not a delivery state of the message.
+const deliveryHeld = "held"
+
+// attempt makes one delivery attempt at an outbox item. A hold whose until
+// has passed already counts as a failed attempt: a channel that keeps
+// holding cannot keep a message forever.
 func (s *Service) attempt(ctx context.Context, it OutboxItem) outcome {
 	m := it.Message
-	o := outcome{item: it, attempt: it.Attempts + 1, state: channels.DeliverySent}
+	o := outcome{item: it, attempt: it.Attempts + 1, state: channels.DeliverySent, started: s.cfg.Now()}
 	if ch, ok := s.channel(m.Channel); ok {
 		sendCtx, cancel := context.WithTimeout(ctx, s.cfg.Delivery.Timeout)
 		o.err = ch.Send(sendCtx, m.outbound(o.attempt))
@@ -71,8 +81,11 @@ func (s *Service) attempt(ctx context.Context, it OutboxItem) outcome {
 	} else {
 		o.err = channels.Permanent(fmt.Errorf("channel %q is not configured", m.Channel))
 	}
+	until, held := channels.HeldUntil(o.err)
 	switch {
 	case o.err == nil:
+	case held && until.After(s.cfg.Now()):
+		o.state, o.until = deliveryHeld, until
 	case channels.IsPermanent(o.err) || o.attempt >= s.cfg.Delivery.MaxAttempts:
 		o.state = channels.DeliveryFailed
 	default:
@@ -122,6 +135,9 @@ func (s *Service) record(ctx context.Context, batch []outcome) {
 		case o.state == channels.DeliveryFailed:
 			s.metrics.failed.WithLabelValues(m.Channel).Inc()
 			log.Error("delivery failed; giving up", "err", o.err)
+		case o.state == deliveryHeld:
+			s.metrics.held.WithLabelValues(m.Channel).Inc()
+			log.Info("delivery held until the customer writes again", "until", o.until, "err", o.err)
 		default:
 			s.metrics.retried.WithLabelValues(m.Channel).Inc()
 			log.Warn("delivery failed; will retry", "err", o.err)
@@ -129,14 +145,22 @@ func (s *Service) record(ctx context.Context, batch []outcome) {
 	}
 }
 
+// recordTx records one outcome: a hold, a retry (which ends any hold: the
+// message no longer waits for the customer), or a final state.
 func (s *Service) recordTx(tx Tx, o outcome, now time.Time) error {
-	if o.state != channels.DeliveryPending {
-		return settleTx(tx, o.item.Message, o.state, o.err, now)
+	switch o.state {
+	case deliveryHeld:
+		return s.holdTx(tx, o, now)
+	case channels.DeliveryPending:
+		next := o.item
+		next.Message = Message{}
+		next.Attempts, next.Due, next.LastError = o.attempt, now.Add(s.retryDelay(o.attempt, o.err)), o.err.Error()
+		if err := tx.RescheduleOutbox(next); err != nil {
+			return err
+		}
+		return unholdTx(tx, o.item.Message)
 	}
-	next := o.item
-	next.Message = Message{}
-	next.Attempts, next.Due, next.LastError = o.attempt, now.Add(s.retryDelay(o.attempt, o.err)), o.err.Error()
-	return tx.RescheduleOutbox(next)
+	return s.settleTx(tx, o.item.Message, o.state, o.err, now)
 }
 
 // retryDelay is the wait before attempt+1: what the peer asked for, else an
@@ -155,33 +179,73 @@ func (s *Service) retryDelay(attempt int, err error) time.Duration {
 }
 
 // settleTx records the final delivery state of m, an outbound message as
-// claimed, on the message, its timeline entry, and (when it failed) as an
-// event; the item leaves the outbox. One no longer in the outbox was
+// claimed: sent, or failed (see failTx). One no longer in the outbox was
 // settled before, by a claim that outlived its lease.
-func settleTx(tx Tx, m Message, state string, sendErr error, now time.Time) error {
+func (s *Service) settleTx(tx Tx, m Message, state string, sendErr error, now time.Time) error {
 	if queued, err := tx.InOutbox(m.ID); err != nil || !queued {
 		return err
 	}
+	if state == channels.DeliveryFailed {
+		return s.failTx(tx, m, sendErr.Error(), now)
+	}
+	if err := setDeliveryTx(tx, m, state); err != nil {
+		return err
+	}
+	return doneTx(tx, m)
+}
+
+// failTx gives up on m, an outbound message, for reason: failed on the
+// message and its timeline entry, an event saying why, a notice to the
+// ticket's assignee, and the item out of the outbox. A notice that
+// failed tells nobody: that would be another notice.
+func (s *Service) failTx(tx Tx, m Message, reason string, now time.Time) error {
+	if err := setDeliveryTx(tx, m, channels.DeliveryFailed); err != nil {
+		return err
+	}
+	if m.TicketID != "" && m.EntrySeq > 0 {
+		failed := Entry{Type: EntryEvent, Event: EventDeliveryFailed, At: now, By: BySystem,
+			MessageID: m.ID, Reason: reason}
+		if err := tx.AppendEntry(m.TicketID, &failed); err != nil {
+			return err
+		}
+	}
+	if m.TicketID != "" && toCustomer(m) {
+		text := fmt.Sprintf("工单 %s 的回复未能送达客户：%s", m.TicketID, reason)
+		if err := s.tellAssignee(tx, m.TicketID, notify.KindDeliveryFail, text, now); err != nil {
+			return err
+		}
+	}
+	return doneTx(tx, m)
+}
+
+// setDeliveryTx sets the delivery state of m and of its timeline entry.
+func setDeliveryTx(tx Tx, m Message, state string) error {
 	m.Delivery = state
 	if err := tx.UpdateMessage(m); err != nil {
 		return err
 	}
-	if m.TicketID != "" && m.EntrySeq > 0 {
-		e, err := tx.Entry(m.TicketID, m.EntrySeq)
-		if err != nil {
-			return err
-		}
-		e.Delivery = state
-		if err := tx.UpdateEntry(m.TicketID, e); err != nil {
-			return err
-		}
-		if state == channels.DeliveryFailed {
-			failed := Entry{Type: EntryEvent, Event: EventDeliveryFailed, At: now, By: BySystem,
-				MessageID: m.ID, Reason: sendErr.Error()}
-			if err := tx.AppendEntry(m.TicketID, &failed); err != nil {
-				return err
-			}
-		}
+	if m.TicketID == "" || m.EntrySeq <= 0 {
+		return nil
+	}
+	e, err := tx.Entry(m.TicketID, m.EntrySeq)
+	if err != nil {
+		return err
+	}
+	e.Delivery = state
+	return tx.UpdateEntry(m.TicketID, e)
+}
+
+// doneTx ends the delivery of m: off its thread's held index and out of
+// the outbox (if it is still there).
+func doneTx(tx Tx, m Message) error {
+	if err := unholdTx(tx, m); err != nil {
+		return err
 	}
 	return tx.CompleteOutbox(m.ID)
+}
+
+// toCustomer reports whether m goes to a customer, not to an agent
+// through a notifier.
+func toCustomer(m Message) bool {
+	return m.Kind != KindNotice && !strings.HasPrefix(m.Channel, notify.ChannelPrefix)
 }

@@ -30,6 +30,9 @@ type Message struct {
 	// EntrySeq is the timeline entry of an outbound message, whose delivery
 	// state follows the message's.
 	EntrySeq int `json:"entry_seq,omitempty"`
+	// HeldAt is when its channel first held an outbound message until the
+	// customer writes again (channels.Hold); zero if it never did.
+	HeldAt time.Time `json:"held_at,omitzero"`
 }
 
 // AttachmentRef names a stored attachment.

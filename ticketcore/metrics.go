@@ -15,6 +15,7 @@ type metrics struct {
 	sent       *prometheus.CounterVec
 	failed     *prometheus.CounterVec
 	retried    *prometheus.CounterVec
+	held       *prometheus.CounterVec
 	processing prometheus.Histogram
 	delivery   *prometheus.HistogramVec
 }
@@ -33,6 +34,7 @@ func newMetrics(reg prometheus.Registerer, store Store) (*metrics, error) {
 		sent:       byChannel("loopdesk_outbox_sent_total", "Outbound messages delivered, by channel."),
 		failed:     byChannel("loopdesk_outbox_failed_total", "Outbound messages given up on, by channel."),
 		retried:    byChannel("loopdesk_outbox_retries_total", "Failed delivery attempts that will be retried, by channel."),
+		held:       byChannel("loopdesk_outbox_held_total", "Sends a channel held until the customer writes again, by channel."),
 		processing: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "loopdesk_message_processing_seconds",
 			Help:    "Time from storing an inbound message to committing it on a ticket.",
@@ -57,7 +59,7 @@ func newMetrics(reg prometheus.Registerer, store Store) (*metrics, error) {
 		})
 	}
 	for _, c := range []prometheus.Collector{m.received, m.duplicates, m.created, m.sent,
-		m.failed, m.retried, m.processing, m.delivery,
+		m.failed, m.retried, m.held, m.processing, m.delivery,
 		queue("loopdesk_inbox_pending", "Inbound messages waiting to be worked.", func(s Stats) int { return s.Inbox }),
 		queue("loopdesk_outbox_pending", "Outbound messages waiting to be delivered.", func(s Stats) int { return s.Outbox }),
 		queue("loopdesk_timers_pending", "Durable timers (SLA warnings and breaches, pages) not yet fired.", func(s Stats) int { return s.Timers }),

@@ -73,6 +73,24 @@ func (s *Service) send(tx Tx, t Ticket, n notice, now time.Time) ([]string, erro
 	return ids, nil
 }
 
+// tellAssignee sends text to the assignee of a ticket on the desk's
+// routine notifiers, about one of its deliveries. Nobody is told without a
+// desk or an assignee, or of a ticket no longer stored.
+func (s *Service) tellAssignee(tx Tx, ticketID, kind, text string, now time.Time) error {
+	if s.desk == nil {
+		return nil
+	}
+	t, err := tx.Ticket(ticketID)
+	if errors.Is(err, ErrNotFound) || err == nil && t.Assignee == "" {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = s.send(tx, t, notice{kind: kind, agents: []string{t.Assignee}, via: s.desk.cfg.Notify.Via, text: text}, now)
+	return err
+}
+
 func dedupe(xs []string) []string {
 	var out []string
 	for _, x := range xs {

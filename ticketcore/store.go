@@ -92,6 +92,12 @@ type ReadTx interface {
 	InOutbox(messageID string) (bool, error)
 	// Meta returns a small stored setting, or nil when unset.
 	Meta(key string) ([]byte, error)
+	// MetaRange calls fn with each stored setting whose key starts with
+	// prefix (every one for ""), in ascending byte order of the keys,
+	// until fn returns false. The value is fn's to keep. fn must not write
+	// through the transaction: it collects what to change and changes it
+	// once MetaRange has returned.
+	MetaRange(prefix string, fn func(key string, value []byte) bool) error
 
 	// Contact returns a contact by id, or ErrNotFound.
 	Contact(id string) (Contact, error)
@@ -150,6 +156,8 @@ type Tx interface {
 	DeleteTimer(id string) error
 	// PutMeta stores a small setting.
 	PutMeta(key string, value []byte) error
+	// DeleteMeta removes a setting; a missing one is not an error.
+	DeleteMeta(key string) error
 
 	// CreateContact gives c the next contact id (C-000001, …) and stores it
 	// with its identities, phones and emails indexed for FindContact. An

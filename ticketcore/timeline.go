@@ -15,6 +15,7 @@ const (
 	EventCreated        = "created"
 	EventChanged        = "changed"         // Field went from Before to After
 	EventDeliveryFailed = "delivery_failed" // an outbound message was given up on
+	EventDeliveryHeld   = "delivery_held"   // a channel keeps a reply until the customer writes again
 	EventFollowUp       = "follow_up"       // a new ticket continues a solved one
 )
 

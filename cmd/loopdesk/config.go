@@ -51,13 +51,29 @@ type LogConfig struct {
 }
 
 type ChannelsConfig struct {
-	API APIChannelConfig `yaml:"api"`
+	API   APIChannelConfig   `yaml:"api"`
+	WeCom WeComChannelConfig `yaml:"wecom"`
 }
 
 type APIChannelConfig struct {
 	Token          string `yaml:"token"`
 	CallbackURL    string `yaml:"callback_url"`
 	CallbackSecret string `yaml:"callback_secret"`
+}
+
+// WeComChannelConfig turns the WeCom channel on when CorpID is set:
+// 微信客服 with KFSecret, the agents' app with Secret and AgentID.
+type WeComChannelConfig struct {
+	CorpID     string        `yaml:"corp_id"`
+	Token      string        `yaml:"token"`
+	AESKey     string        `yaml:"aes_key"`
+	AgentID    int           `yaml:"agent_id"`
+	Secret     string        `yaml:"secret"`
+	KFSecret   string        `yaml:"kf_secret"`
+	APIBase    string        `yaml:"api_base"`
+	Welcome    string        `yaml:"welcome"`
+	ConsoleURL string        `yaml:"console_url"`
+	Timeout    time.Duration `yaml:"timeout"`
 }
 
 type NLUConfig struct {
@@ -104,6 +120,7 @@ func defaultConfig() Config {
 	return Config{
 		Server:   ServerConfig{Addr: "127.0.0.1:8080", MaxBodyBytes: 1 << 20, ShutdownTimeout: 30 * time.Second},
 		Data:     DataConfig{Dir: "./data"},
+		Channels: ChannelsConfig{WeCom: WeComChannelConfig{Welcome: "您好，这里是客服，请问有什么可以帮您？", Timeout: 10 * time.Second}},
 		Log:      LogConfig{Level: "info", Format: "json"},
 		NLU:      NLUConfig{Extractor: "rules", Timeout: 10 * time.Second},
 		Tickets:  TicketsConfig{Workers: 2, BatchSize: 8, BurstRate: 4000, IntakeYield: 8, Attachments: AttachmentsConfig{MaxBytes: 20 << 20}},

@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/loopdesk/loopdesk/agentapi"
 	"github.com/loopdesk/loopdesk/channels/api"
+	"github.com/loopdesk/loopdesk/channels/wecom"
 	"github.com/loopdesk/loopdesk/configs"
 	"github.com/loopdesk/loopdesk/nlu/rules"
 	"github.com/loopdesk/loopdesk/notify"
@@ -80,6 +82,9 @@ type gateway struct {
 	log      *slog.Logger
 	dataPath string
 	secrets  firstStart
+	// runners work beside the service until the work context ends (a
+	// channel's pollers and background work).
+	runners []func(context.Context) error
 }
 
 // build opens the store and wires the service, the channels and the HTTP
@@ -124,10 +129,14 @@ func (g *gateway) wire(cfg Config) error {
 	if err != nil {
 		return err
 	}
+	names := notifierNames(notifiers)
+	if wecomNotifies(cfg.Channels.WeCom) {
+		names = append(names, wecom.NotifierName)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	svc, err := ticketcore.New(ticketcore.Config{Templates: templates, Desk: desk, Blobs: blobs,
-		Notifiers: notifierNames(notifiers), Logger: g.log, Registerer: reg,
+		Notifiers: names, Logger: g.log, Registerer: reg,
 		Attachments: ticketcore.AttachmentLimits(cfg.Tickets.Attachments),
 		Workers:     cfg.Tickets.Workers, BatchSize: cfg.Tickets.BatchSize, BurstRate: cfg.Tickets.BurstRate, IntakeYield: cfg.Tickets.IntakeYield,
 		ExtractTimeout: cfg.NLU.Timeout, Delivery: ticketcore.DeliveryConfig(cfg.Delivery)}, g.store, extractor)
@@ -147,6 +156,19 @@ func (g *gateway) wire(cfg Config) error {
 	svc.Attach(apiChannel)
 
 	mux := http.NewServeMux()
+	if wecomEnabled(cfg.Channels.WeCom) {
+		wc, err := newWeCom(cfg.Channels.WeCom, svc, deskLocation(desk), g.log)
+		if err != nil {
+			return fmt.Errorf("config: channels.wecom: %w", err)
+		}
+		svc.Attach(wc)
+		if wecomNotifies(cfg.Channels.WeCom) {
+			svc.Attach(notify.Channel(wc.Notifier()))
+		}
+		mux.Handle("/hooks/wecom", wc.AppHandler())
+		mux.Handle("/hooks/wecom/kf", wc.KFHandler())
+		g.runners = append(g.runners, wc.Run)
+	}
 	mux.HandleFunc("GET /healthz", g.health)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	apiChannel.Register(mux)
@@ -185,7 +207,7 @@ func (g *gateway) run(ctx context.Context, ln net.Listener, shutdownTimeout time
 	workDone := make(chan struct{})
 	go func() {
 		defer close(workDone)
-		_ = g.service.Run(workCtx)
+		g.work(workCtx)
 	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -212,6 +234,15 @@ func (g *gateway) run(ctx context.Context, ln net.Listener, shutdownTimeout time
 		err = nil
 	}
 	return err
+}
+
+// work runs the service and the runners until ctx ends and they finish.
+func (g *gateway) work(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, run := range append([]func(context.Context) error{g.service.Run}, g.runners...) {
+		wg.Go(func() { _ = run(ctx) })
+	}
+	wg.Wait()
 }
 
 func (g *gateway) close() {

@@ -48,7 +48,7 @@ func newTestGateway(t *testing.T, mod func(*Config)) (*httptest.Server, *gateway
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); g.service.Run(ctx) }()
+	go func() { defer close(done); g.work(ctx) }()
 	srv := httptest.NewServer(g.handler)
 	t.Cleanup(func() { srv.Close(); cancel(); <-done; g.close() })
 	return srv, g

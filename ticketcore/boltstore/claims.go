@@ -31,26 +31,49 @@ type leaseKey struct {
 	id   string
 }
 
-// leases maps claimed items to the end of their lease. Its mutex is held
-// across a claim's whole read transaction and across the release after a
-// commit; so a claim either reads before a completion commits (and sees
-// the item still claimed) or after (and no longer sees the item), never a
-// stale item that is already unclaimed.
+// leases maps claimed items to their lease. Its mutex is held across a
+// claim's whole read transaction and across the release after a commit;
+// so a claim either reads before a completion commits (and sees the item
+// still claimed) or after (and no longer sees the item), never a stale
+// item that is already unclaimed.
+//
+// Leases are numbered in the order claims take them. A commit ends only
+// the leases taken before it began to commit: a claim that reads the
+// committed state before the release (an item queued again, due now) has
+// a lease of its own, which the release must not end, or a second claim
+// would take the item again at once.
 type leases struct {
 	mu    sync.Mutex
-	until map[leaseKey]time.Time
+	until map[leaseKey]lease
+	taken uint64 // claims made so far
 }
 
-func (l *leases) init() { l.until = make(map[leaseKey]time.Time) }
+// lease is how long an item stays claimed, and by which claim.
+type lease struct {
+	until time.Time
+	claim uint64
+}
 
-func (l *leases) end(keys []leaseKey) {
+func (l *leases) init() { l.until = make(map[leaseKey]lease) }
+
+// claims numbers the last claim made so far.
+func (l *leases) claims() uint64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.taken
+}
+
+// end ends the leases of keys taken by claims numbered up to before.
+func (l *leases) end(keys []leaseKey, before uint64) {
 	if len(keys) == 0 {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, k := range keys {
-		delete(l.until, k)
+		if ls, ok := l.until[k]; ok && ls.claim <= before {
+			delete(l.until, k)
+		}
 	}
 }
 
@@ -58,8 +81,8 @@ func (l *leases) end(keys []leaseKey) {
 // reports whether an item is claimed at the claim's now.
 type claimScan func(r readTx, held func(leaseKey) bool) ([]leaseKey, error)
 
-// claim runs scan and leases what it found until now+lease.
-func (s *Store) claim(ctx context.Context, now time.Time, lease time.Duration, scan claimScan) error {
+// claim runs scan and leases what it found until now+d.
+func (s *Store) claim(ctx context.Context, now time.Time, d time.Duration, scan claimScan) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -70,8 +93,8 @@ func (s *Store) claim(ctx context.Context, now time.Time, lease time.Duration, s
 	l := &s.leases
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for k, until := range l.until { // expired leases would only grow the map
-		if !until.After(now) {
+	for k, ls := range l.until { // expired leases would only grow the map
+		if !ls.until.After(now) {
 			delete(l.until, k)
 		}
 	}
@@ -85,8 +108,9 @@ func (s *Store) claim(ctx context.Context, now time.Time, lease time.Duration, s
 	if err != nil {
 		return err
 	}
+	l.taken++
 	for _, k := range taken {
-		l.until[k] = now.Add(lease)
+		l.until[k] = lease{until: now.Add(d), claim: l.taken}
 	}
 	return nil
 }

@@ -200,11 +200,12 @@ func (s *Store) try(live []*request) (int, error) {
 		_ = tx.Rollback()
 		return failed, err
 	}
+	before := s.leases.claims()
 	err = s.commit(tx, len(live))
 	if err == nil {
 		// Before answering, so that a caller who completed or rescheduled
 		// an item sees its claim ended when Update returns.
-		s.leases.end(w.ended)
+		s.leases.end(w.ended, before)
 	}
 	answer(live, err)
 	return -1, nil

@@ -1,6 +1,7 @@
 package boltstore
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -133,6 +134,30 @@ func (w *writeTx) PutMeta(key string, value []byte) error {
 	}
 	if err := w.bucket(bucketMeta).Put([]byte(key), append([]byte{}, value...)); err != nil {
 		return w.fail("put meta "+key, err)
+	}
+	return nil
+}
+
+// MetaRange walks the settings under prefix with a cursor, in key order;
+// fn gets copies.
+func (r readTx) MetaRange(prefix string, fn func(key string, value []byte) bool) error {
+	p := []byte(prefix)
+	c := r.bucket(bucketMeta).Cursor()
+	for k, v := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, v = c.Next() {
+		if !fn(string(k), append([]byte{}, v...)) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// DeleteMeta removes a setting; bbolt answers nil for a missing key.
+func (w *writeTx) DeleteMeta(key string) error {
+	if key == "" || len(key) > maxKeyPart {
+		return fmt.Errorf("delete meta: %w: key must have 1 to %d bytes", ticketcore.ErrInvalid, maxKeyPart)
+	}
+	if err := w.bucket(bucketMeta).Delete([]byte(key)); err != nil {
+		return w.fail("delete meta "+key, err)
 	}
 	return nil
 }

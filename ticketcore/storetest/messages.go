@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/loopdesk/loopdesk/channels"
 	"github.com/loopdesk/loopdesk/ticketcore"
@@ -44,7 +45,7 @@ func testMessages(t *testing.T, h Harness) {
 	})
 
 	sent := msgs[1]
-	sent.Delivery, sent.EntrySeq, sent.TicketID = channels.DeliverySent, 3, "T-000001"
+	sent.Delivery, sent.EntrySeq, sent.TicketID, sent.HeldAt = channels.DeliverySent, 3, "T-000001", t0.Add(time.Minute).In(cst)
 	update(t, s, func(tx ticketcore.Tx) error { return tx.UpdateMessage(sent) })
 	view(t, s, func(tx ticketcore.ReadTx) error {
 		got, err := tx.Message(sent.ID)

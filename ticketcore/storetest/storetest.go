@@ -47,6 +47,8 @@ func Run(t *testing.T, h Harness) {
 		{"ConcurrentDedupe", testConcurrentDedupe},
 		{"Conversation", testConversation},
 		{"Meta", testMeta},
+		{"MetaRange", testMetaRange},
+		{"DeleteMeta", testDeleteMeta},
 		{"TicketIDsConcurrent", testTicketIDsConcurrent},
 		{"TicketIDsGapFree", testTicketIDsGapFree},
 		{"TicketReadWrite", testTicketReadWrite},

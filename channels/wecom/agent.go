@@ -1,0 +1,148 @@
+package wecom
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/loopdesk/loopdesk/channels"
+)
+
+// priorityNames shows priorities in Chinese.
+var priorityNames = map[string]string{"urgent": "紧急", "high": "高", "normal": "普通", "low": "低"}
+
+// runCommand carries out cmd for the member userID and returns the answer.
+func (c *Channel) runCommand(ctx context.Context, userID string, cmd command) string {
+	if cmd.verb == verbHelp {
+		return helpText
+	}
+	agent, refusal := c.agentFor(ctx, userID)
+	if agent == "" {
+		return refusal
+	}
+	if cmd.verb == verbUnknown {
+		return "没看懂这条命令。发送“帮助”查看命令。"
+	}
+	desk := c.deps.Desk
+	var (
+		t   channels.TicketSummary
+		err error
+	)
+	switch cmd.verb {
+	case verbMine:
+		return c.queue(ctx, agent, cmd.en)
+	case verbReply, verbNote:
+		if cmd.arg == "" {
+			return say(cmd.en, "内容是空的。", "The text is empty.")
+		}
+		if cmd.verb == verbReply {
+			err = desk.Reply(ctx, cmd.ticket, agent, cmd.arg)
+		} else {
+			err = desk.Note(ctx, cmd.ticket, agent, cmd.arg)
+		}
+		if err == nil {
+			return say(cmd.en, verbDone[cmd.verb]+" "+cmd.ticket, verbDoneEn[cmd.verb]+" "+cmd.ticket)
+		}
+	case verbClaim:
+		t, err = desk.Claim(ctx, cmd.ticket, agent)
+	case verbTransfer:
+		t, err = desk.Transfer(ctx, cmd.ticket, agent, cmd.arg)
+	case verbPriority:
+		p, ok := priorityWords[strings.ToLower(cmd.arg)]
+		if !ok {
+			return say(cmd.en, "优先级写紧急、高、普通或低。", "Priority is urgent, high, normal or low.")
+		}
+		t, err = desk.SetPriority(ctx, cmd.ticket, agent, p)
+	case verbSolve:
+		t, err = desk.Solve(ctx, cmd.ticket, agent)
+	case verbShow:
+		return c.show(ctx, agent, cmd)
+	}
+	if err != nil {
+		return c.failed(cmd, err)
+	}
+	return say(cmd.en, verbDone[cmd.verb], verbDoneEn[cmd.verb]) + "\n" + c.summary(t)
+}
+
+var (
+	verbDone = map[string]string{verbReply: "已回复", verbNote: "已备注", verbClaim: "已接单",
+		verbTransfer: "已转组", verbPriority: "已改优先级", verbSolve: "已解决"}
+	verbDoneEn = map[string]string{verbReply: "Replied to", verbNote: "Noted on", verbClaim: "Claimed",
+		verbTransfer: "Transferred", verbPriority: "Priority changed", verbSolve: "Solved"}
+)
+
+// failed explains an error of the desk to the agent.
+func (c *Channel) failed(cmd command, err error) string {
+	if errors.Is(err, channels.ErrNoTicket) {
+		return say(cmd.en, "没有工单 "+cmd.ticket+"。", "There is no ticket "+cmd.ticket+".")
+	}
+	c.log.Info("an agent's command was refused", "verb", cmd.verb, "ticket", cmd.ticket, "err", err)
+	return say(cmd.en, "没有成功：", "Not done: ") + err.Error()
+}
+
+// queue lists the agent's tickets.
+func (c *Channel) queue(ctx context.Context, agent string, en bool) string {
+	list, err := c.deps.Desk.Queue(ctx, agent)
+	if err != nil {
+		c.log.Error("list an agent's tickets", "err", err)
+		return say(en, "暂时无法列出工单，请稍后再试。", "The list is not available; try again shortly.")
+	}
+	if len(list) == 0 {
+		return say(en, "你没有待处理的工单。", "You have no open tickets.")
+	}
+	lines := []string{say(en, fmt.Sprintf("你的工单（%d）：", len(list)), fmt.Sprintf("Your tickets (%d):", len(list)))}
+	for _, t := range list {
+		lines = append(lines, oneLine(t))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// show answers a ticket's summary; the Desk has no read of one ticket, so
+// the agent's queue is searched first and a claim-free answer given else.
+func (c *Channel) show(ctx context.Context, agent string, cmd command) string {
+	list, err := c.deps.Desk.Queue(ctx, agent)
+	if err == nil {
+		for _, t := range list {
+			if t.ID == cmd.ticket {
+				return c.summary(t)
+			}
+		}
+	}
+	if c.cfg.ConsoleURL != "" {
+		return cmd.ticket + "：" + c.cfg.ConsoleURL + "/tickets/" + cmd.ticket
+	}
+	return say(cmd.en, cmd.ticket+" 不在你的待办里；接单后可在这里查看。", cmd.ticket+" is not in your queue; claim it to see it here.")
+}
+
+// summary shows a ticket in a few lines.
+func (c *Channel) summary(t channels.TicketSummary) string {
+	lines := []string{oneLine(t)}
+	if t.Requester != "" || t.Channel != "" {
+		lines = append(lines, "客户："+strings.TrimSpace(t.Requester+" ("+t.Channel+")"))
+	}
+	who := t.Assignee
+	if who == "" {
+		who = "未分配"
+	}
+	lines = append(lines, "状态："+t.Status+" · 组："+t.Group+" · 处理人："+who)
+	if !t.DueAt.IsZero() {
+		lines = append(lines, "SLA 到期："+t.DueAt.In(c.cfg.Location).Format("01-02 15:04"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func oneLine(t channels.TicketSummary) string {
+	p := priorityNames[t.Priority]
+	if p == "" {
+		p = t.Priority
+	}
+	return fmt.Sprintf("%s [%s] %s", t.ID, p, t.Subject)
+}
+
+func say(en bool, zh, english string) string {
+	if en {
+		return english
+	}
+	return zh
+}

@@ -1,0 +1,160 @@
+package wecom
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/notify"
+)
+
+func (r *rig) agent(user, text string) {
+	r.t.Helper()
+	if status, err := r.dbl.AgentSends(user, text); err != nil || status != http.StatusOK {
+		r.t.Fatalf("agent message: %d %v", status, err)
+	}
+}
+
+// answers waits for n answers in the app and returns them.
+func (r *rig) answers(n int) []string {
+	r.t.Helper()
+	r.eventually("answers in the app", func() bool { return len(r.dbl.AppMessages()) >= n })
+	var out []string
+	for _, m := range r.dbl.AppMessages() {
+		out = append(out, m.Content)
+	}
+	return out
+}
+
+func TestAgentCommands(t *testing.T) {
+	r := newRig(t)
+	steps := []struct{ text, action, answer string }{
+		{"T-000001 已为您办理退款", "reply T-000001 li 已为您办理退款", "已回复 T-000001"},
+		{"备注 #1 客户很急", "note T-000001 li 客户很急", "已备注 T-000001"},
+		{"接单 T-000001", "claim T-000001 li", "已接单\nT-000001 [普通] 退款"},
+		{"转 T-000001 财务组", "transfer T-000001 li 财务组", "已转组"},
+		{"优先级 T-000001 紧急", "priority T-000001 li urgent", "已改优先级\nT-000001 [紧急]"},
+		{"关闭 T-000001", "solve T-000001 li", "已解决"},
+		{"solve #1", "solve T-000001 li", "Solved"},
+	}
+	for i, s := range steps {
+		r.agent("li", s.text)
+		got := r.answers(i + 1)[i]
+		if !strings.HasPrefix(got, s.answer) {
+			t.Errorf("%q answered %q, want it to start with %q", s.text, got, s.answer)
+		}
+		if done := r.core.desk.done(); len(done) != i+1 || done[i] != s.action {
+			t.Errorf("%q did %v, want %q last", s.text, done, s.action)
+		}
+	}
+	r.agent("li", "我的工单")
+	if got := r.answers(len(steps) + 1)[len(steps)]; !strings.Contains(got, "你的工单（1）") {
+		t.Errorf("queue answered %q", got)
+	}
+	r.agent("li", "T-000099 你好")
+	if got := r.answers(len(steps) + 2)[len(steps)+1]; got != "没有工单 T-000099。" {
+		t.Errorf("unknown ticket answered %q", got)
+	}
+	r.agent("zhangsan", "接单 T-000001")
+	if got := r.answers(len(steps) + 3)[len(steps)+2]; !strings.Contains(got, "wecom: zhangsan") {
+		t.Errorf("unmapped member answered %q", got)
+	}
+}
+
+// The same callback delivered again (WeCom's retry) acts once.
+func TestRepeatedAgentCallbackActsOnce(t *testing.T) {
+	r := newRig(t)
+	plain := "<xml><ToUserName><![CDATA[" + testCorp + "]]></ToUserName><FromUserName><![CDATA[li]]></FromUserName>" +
+		"<CreateTime>1764151200</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[T-000001 好的]]></Content>" +
+		"<MsgId>7300000000000000001</MsgId><AgentID>1000002</AgentID></xml>"
+	for range 3 {
+		req, err := r.dbl.SignedRequest(http.MethodPost, r.srv.URL+"/hooks/wecom", []byte(plain))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("callback: %v %v", err, resp)
+		}
+		resp.Body.Close()
+	}
+	r.answers(1)
+	r.ch.work.Wait()
+	if done := r.core.desk.done(); len(done) != 1 {
+		t.Fatalf("acted %d times: %v", len(done), done)
+	}
+}
+
+// A new ticket reaches the agent as a card; Claim on it claims the ticket
+// and turns the buttons into who claimed it.
+func TestTicketCardClaim(t *testing.T) {
+	r := newRig(t)
+	n := notify.Notice{ID: "msg-0000000007-cardcard", Kind: notify.KindNewTicket, TicketID: "T-000001",
+		Subject: "退款", Text: "订单 2026112500012345 申请退款", Priority: "high", Group: "售后组",
+		To: notify.Recipient{Agent: "li", Address: "li"}}
+	if err := r.ch.Notifier().Notify(t.Context(), n); err != nil {
+		t.Fatal(err)
+	}
+	cards := r.dbl.AppMessages()
+	if len(cards) != 1 || cards[0].MsgType != "template_card" || cards[0].CardType != "button_interaction" ||
+		cards[0].TaskID != n.ID || len(cards[0].Buttons) != 2 || cards[0].Buttons[0].Key != "claim T-000001" {
+		t.Fatalf("card: %+v", cards)
+	}
+	var body struct {
+		Duplicate int `json:"enable_duplicate_check"`
+	}
+	if json.Unmarshal(cards[0].Body, &body); body.Duplicate != 1 {
+		t.Error("no duplicate check: a retried notice would reach the agent twice")
+	}
+	if err := r.ch.Notifier().Notify(t.Context(), n); err != nil {
+		t.Fatalf("a retried card delivery: %v", err)
+	}
+	if status, err := r.dbl.ClickButton("li", n.ID, "claim T-000001"); err != nil || status != http.StatusOK {
+		t.Fatalf("click: %d %v", status, err)
+	}
+	r.eventually("the card update", func() bool { return len(r.dbl.CardUpdates()) == 1 })
+	if u := r.dbl.CardUpdates()[0]; u.ReplaceName != "已由李敏接单" || !slices.Equal(u.UserIDs, []string{"li"}) {
+		t.Errorf("card update %+v", u)
+	}
+	if done := r.core.desk.done(); !slices.Equal(done, []string{"claim T-000001 li"}) {
+		t.Errorf("desk did %v", done)
+	}
+}
+
+// Other notices come as markdown; over 30 a minute to one member the
+// outbox is told to wait.
+func TestNotifierMarkdownAndRateLimit(t *testing.T) {
+	r := newRig(t)
+	n := notify.Notice{Kind: notify.KindSLAWarning, TicketID: "T-000001", Subject: "SLA 即将超时",
+		Text: "首次响应还剩 10 分钟", Priority: "urgent", To: notify.Recipient{Agent: "li", Address: "li"}}
+	for i := range memberPerMinute {
+		n.ID = "n-" + string(rune('a'+i))
+		n.Text = fmt.Sprintf("首次响应还剩 %d 分钟", 40-i) // WeCom drops repeated content
+		if err := r.ch.Notifier().Notify(t.Context(), n); err != nil {
+			t.Fatalf("notice %d: %v", i+1, err)
+		}
+	}
+	if m := r.dbl.AppMessages()[0]; m.MsgType != "markdown" || !strings.Contains(m.Content, "**SLA 即将超时** T-000001") {
+		t.Errorf("notice as %s: %q", m.MsgType, m.Content)
+	}
+	err := r.ch.Notifier().Notify(t.Context(), n)
+	if d, ok := channels.RetryDelay(err); !ok || d != time.Minute {
+		t.Fatalf("31st notice in a minute: %v", err)
+	}
+	if err := r.ch.Notifier().Notify(t.Context(), notify.Notice{ID: "again", Kind: notify.KindSLAWarning,
+		Text: "x", To: notify.Recipient{Address: "wang"}}); err != nil {
+		t.Fatalf("another member: %v", err)
+	}
+	if r.dbl.DroppedAppMessages() != 0 {
+		t.Error("WeCom dropped messages: the limit was not kept")
+	}
+	n.To.Address = ""
+	if err := r.ch.Notifier().Notify(t.Context(), n); !channels.IsPermanent(err) {
+		t.Errorf("agent without a wecom address: %v", err)
+	}
+}

@@ -1,0 +1,218 @@
+package ticketcore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/nlu"
+)
+
+// queueSize is the most tickets Desk.Queue lists: what a chat message shows.
+const queueSize = 20
+
+// ChatDesk returns what agents do to tickets from inside a chat channel
+// (the WeCom app, Slack), over the Service's own operations: the same
+// changes, timeline entries and notices as the API's, by the agent the
+// chat user is mapped to. It implements channels.Desk.
+func (s *Service) ChatDesk() channels.Desk { return chatDesk{s} }
+
+// chatDesk is channels.Desk on a Service. Its errors are sentences an
+// agent reads in the chat.
+type chatDesk struct{ s *Service }
+
+var _ channels.Desk = chatDesk{}
+
+// AgentFor finds the desk's agent whose notify address on notifier is address.
+func (d chatDesk) AgentFor(_ context.Context, notifier, address string) (string, error) {
+	if d.s.desk != nil && address != "" {
+		for _, a := range d.s.desk.router.Agents() {
+			if a.Notify[notifier] == address {
+				return a.Name, nil
+			}
+		}
+	}
+	return "", fmt.Errorf("%w: no agent of the desk has %q as their %s address", channels.ErrNoAgent, address, notifier)
+}
+
+// Reply sends text to the ticket's customer as agent.
+func (d chatDesk) Reply(ctx context.Context, ticketID, agent, text string) error {
+	if err := d.checkAgent(agent); err != nil {
+		return err
+	}
+	_, err := d.s.Reply(ctx, ticketID, agent, text)
+	return d.failed(ticketID, err)
+}
+
+// Note adds an internal note by agent.
+func (d chatDesk) Note(ctx context.Context, ticketID, agent, text string) error {
+	if err := d.checkAgent(agent); err != nil {
+		return err
+	}
+	_, err := d.s.Note(ctx, ticketID, agent, text)
+	return d.failed(ticketID, err)
+}
+
+// Claim assigns the ticket to agent and opens a new one.
+func (d chatDesk) Claim(ctx context.Context, ticketID, agent string) (channels.TicketSummary, error) {
+	return d.change(ctx, ticketID, agent, func(t Ticket) (Patch, error) {
+		p := Patch{Assignee: &agent}
+		if t.Status == StatusNew {
+			p.Status = ptrTo(StatusOpen)
+		}
+		return p, nil
+	})
+}
+
+// Transfer hands the ticket to a group, by name or display name, unassigned.
+func (d chatDesk) Transfer(ctx context.Context, ticketID, agent, group string) (channels.TicketSummary, error) {
+	name, err := d.group(group)
+	if err != nil {
+		return channels.TicketSummary{}, err
+	}
+	return d.change(ctx, ticketID, agent, func(Ticket) (Patch, error) {
+		return Patch{Group: &name, Assignee: ptrTo("")}, nil
+	})
+}
+
+// SetPriority sets the ticket's priority.
+func (d chatDesk) SetPriority(ctx context.Context, ticketID, agent, priority string) (channels.TicketSummary, error) {
+	priority = strings.ToLower(strings.TrimSpace(priority))
+	if !nlu.ValidPriority(priority) {
+		return channels.TicketSummary{}, fmt.Errorf("%w: %q is not a priority; use one of %s",
+			ErrInvalid, priority, strings.Join(nlu.Priorities(), ", "))
+	}
+	return d.change(ctx, ticketID, agent, func(Ticket) (Patch, error) { return Patch{Priority: &priority}, nil })
+}
+
+// Solve solves the ticket. One that breached its SLA needs a breach
+// reason, which a chat command does not carry: the error says where to
+// give it.
+func (d chatDesk) Solve(ctx context.Context, ticketID, agent string) (channels.TicketSummary, error) {
+	sum, err := d.change(ctx, ticketID, agent, func(Ticket) (Patch, error) { return Patch{Status: ptrTo(StatusSolved)}, nil })
+	if errors.Is(err, ErrIncomplete) {
+		return sum, fmt.Errorf("%w: %s missed its SLA, so solving it needs a breach reason (why it was late); "+
+			"solve it in the web console and give the reason there", ErrIncomplete, ticketID)
+	}
+	return sum, err
+}
+
+// Queue lists agent's active tickets, most pressing first (SortQueue).
+func (d chatDesk) Queue(ctx context.Context, agent string) ([]channels.TicketSummary, error) {
+	if err := d.checkAgent(agent); err != nil {
+		return nil, err
+	}
+	tickets, _, err := d.s.Tickets(ctx, TicketQuery{Assignee: []string{agent}, Sort: SortQueue, Limit: queueSize,
+		Status: []string{StatusNew, StatusOpen, StatusPending, StatusOnHold}})
+	if err != nil {
+		return nil, fmt.Errorf("list the queue of %s: %w", agent, err)
+	}
+	out := make([]channels.TicketSummary, 0, len(tickets))
+	for _, t := range tickets {
+		out = append(out, d.summary(t))
+	}
+	return out, nil
+}
+
+// change applies the patch that patch makes of the ticket as stored, on
+// behalf of agent, in one transaction.
+func (d chatDesk) change(ctx context.Context, id, agent string, patch func(Ticket) (Patch, error)) (channels.TicketSummary, error) {
+	if err := d.checkAgent(agent); err != nil {
+		return channels.TicketSummary{}, err
+	}
+	var t Ticket
+	err := d.s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		if t, err = tx.Ticket(id); err != nil {
+			return err
+		}
+		p, err := patch(t)
+		if err != nil {
+			return err
+		}
+		if err := p.validate(); err != nil {
+			return err
+		}
+		return d.s.changeTx(tx, &t, agent, p)
+	})
+	if err != nil {
+		return channels.TicketSummary{}, d.failed(id, fmt.Errorf("change ticket %s: %w", id, err))
+	}
+	wake(d.s.outboxWake)
+	return d.summary(t), nil
+}
+
+// checkAgent refuses a name that is not one of the desk's agents.
+func (d chatDesk) checkAgent(agent string) error {
+	if d.s.desk == nil {
+		return fmt.Errorf("%w: no desk is configured, so there are no agents", channels.ErrNoAgent)
+	}
+	if _, ok := d.s.desk.router.Agent(agent); !ok {
+		return fmt.Errorf("%w: %q is not an agent of the desk", channels.ErrNoAgent, agent)
+	}
+	return nil
+}
+
+// group is the name of the group called name or displayed as name.
+func (d chatDesk) group(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if d.s.desk == nil {
+		return "", fmt.Errorf("%w: no desk is configured, so there are no groups", ErrInvalid)
+	}
+	var known []string
+	for _, g := range d.s.desk.router.Groups() {
+		if strings.EqualFold(g.Name, name) || g.Display == name {
+			return g.Name, nil
+		}
+		known = append(known, fmt.Sprintf("%s (%s)", g.Display, g.Name))
+	}
+	return "", fmt.Errorf("%w: there is no group %q; the groups are %s", ErrInvalid, name, strings.Join(known, ", "))
+}
+
+// failed turns a missing ticket into an error wrapping channels.ErrNoTicket.
+func (d chatDesk) failed(id string, err error) error {
+	if errors.Is(err, ErrNotFound) {
+		return noTicketError{id: id}
+	}
+	return err
+}
+
+// noTicketError says a ticket an agent named does not exist. It wraps
+// channels.ErrNoTicket and ErrNotFound.
+type noTicketError struct{ id string }
+
+func (e noTicketError) Error() string {
+	return fmt.Sprintf("there is no ticket %s (ticket ids look like T-000123)", e.id)
+}
+
+func (e noTicketError) Unwrap() []error { return []error{channels.ErrNoTicket, ErrNotFound} }
+
+// summary is t as a chat message shows it, with display names.
+func (d chatDesk) summary(t Ticket) channels.TicketSummary {
+	sum := channels.TicketSummary{ID: t.ID, Status: t.Status, Priority: t.Priority, Subject: t.Subject,
+		Channel: t.Channel, Requester: partyName(t.Requester), Group: t.Group, Assignee: t.Assignee, DueAt: t.DueAt}
+	if d.s.desk == nil {
+		return sum
+	}
+	if g, ok := d.s.desk.router.Group(t.Group); ok {
+		sum.Group = g.Display
+	}
+	if a, ok := d.s.desk.router.Agent(t.Assignee); ok {
+		sum.Assignee = a.Display
+	}
+	return sum
+}
+
+// partyName is the most readable name a party has.
+func partyName(p channels.Party) string {
+	for _, n := range []string{p.Name, p.Phone, p.Email} {
+		if n != "" {
+			return n
+		}
+	}
+	return p.ID
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -1,0 +1,185 @@
+package ticketcore_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/ticketcore"
+)
+
+func TestChatDeskAgentFor(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	ctx := context.Background()
+	desk := d.svc.ChatDesk()
+	for _, c := range []struct{ notifier, address, want string }{
+		{"im", "li", "li"}, {"sms", "13800000012", "wang"}, {"im", "nobody", ""}, {"fax", "li", ""}, {"im", "", ""},
+	} {
+		got, err := desk.AgentFor(ctx, c.notifier, c.address)
+		if got != c.want || (c.want == "") != errors.Is(err, channels.ErrNoAgent) {
+			t.Errorf("AgentFor(%s, %q) = %q, %v; want %q", c.notifier, c.address, got, err, c.want)
+		}
+	}
+	bare := newHarness(t, fakeExtractor{}, &fakeChannel{}, nil).svc.ChatDesk()
+	if _, err := bare.AgentFor(ctx, "im", "li"); !errors.Is(err, channels.ErrNoAgent) {
+		t.Errorf("AgentFor without a desk: %v", err)
+	}
+	if _, err := bare.Claim(ctx, "T-000001", "li"); !errors.Is(err, channels.ErrNoAgent) {
+		t.Errorf("Claim without a desk: %v", err)
+	}
+}
+
+// An agent works a ticket from the chat: claims it, raises it, transfers
+// it to another group by its display name, answers and solves it; the
+// timeline names the agent, summaries show display names.
+func TestChatDeskWorksATicket(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	ctx := context.Background()
+	desk := d.svc.ChatDesk()
+	d.sendFrom("e1", "u1", "", "repair: 屏幕坏了")
+	d.settled("T-000001")
+	sum, err := desk.Claim(ctx, "T-000001", "wang")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.ID != "T-000001" || sum.Status != ticketcore.StatusOpen || sum.Assignee != "王强" || sum.Group != "售后组" ||
+		sum.Requester != "客户" || sum.Channel != channels.API || sum.Subject == "" || sum.DueAt.IsZero() {
+		t.Errorf("after Claim: %+v", sum)
+	}
+	if sum, err = desk.SetPriority(ctx, "T-000001", "wang", "High"); err != nil || sum.Priority != "high" {
+		t.Errorf("SetPriority: %+v, %v", sum, err)
+	}
+	if _, err := desk.SetPriority(ctx, "T-000001", "wang", "asap"); !errors.Is(err, ticketcore.ErrInvalid) || !strings.Contains(err.Error(), "urgent") {
+		t.Errorf("an unknown priority: %v", err)
+	}
+	for _, name := range []string{"财务组", "finance"} {
+		if sum, err = desk.Transfer(ctx, "T-000001", "wang", name); err != nil || sum.Group != "财务组" || sum.Assignee != "" {
+			t.Errorf("Transfer to %s: %+v, %v", name, sum, err)
+		}
+	}
+	_, err = desk.Transfer(ctx, "T-000001", "wang", "法务组")
+	if !errors.Is(err, ticketcore.ErrInvalid) || !strings.Contains(err.Error(), "售后组 (after_sales)") || !strings.Contains(err.Error(), "财务组 (finance)") {
+		t.Errorf("Transfer to an unknown group: %v", err)
+	}
+	if err := desk.Note(ctx, "T-000001", "wang", "转财务核实"); err != nil {
+		t.Fatal(err)
+	}
+	if err := desk.Reply(ctx, "T-000001", "wang", "已转财务处理"); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err = desk.Solve(ctx, "T-000001", "wang"); err != nil || sum.Status != ticketcore.StatusSolved {
+		t.Errorf("Solve: %+v, %v", sum, err)
+	}
+	tk := d.ticket("T-000001")
+	if tk.Group != "finance" || tk.Assignee != "" || tk.Priority != "high" {
+		t.Errorf("ticket = %+v", tk)
+	}
+	var changed []string
+	for _, e := range tk.Timeline {
+		if e.By == "wang" && e.Field != "sla" {
+			changed = append(changed, e.Type+":"+e.Field)
+		}
+	}
+	want := []string{"event:status", "event:assignee", "event:priority", "event:assignee", "event:group", "note:", "reply:", "event:status"}
+	if !slices.Equal(changed, want) {
+		t.Errorf("wang's entries %v, want %v", changed, want)
+	}
+}
+
+// Every operation on a ticket that does not exist says so, wrapping
+// channels.ErrNoTicket and ErrNotFound.
+func TestChatDeskUnknownTicket(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	ctx := context.Background()
+	desk := d.svc.ChatDesk()
+	for name, op := range map[string]func() error{
+		"Reply":       func() error { return desk.Reply(ctx, "T-999999", "li", "hi") },
+		"Note":        func() error { return desk.Note(ctx, "T-999999", "li", "hi") },
+		"Claim":       func() error { _, err := desk.Claim(ctx, "T-999999", "li"); return err },
+		"Transfer":    func() error { _, err := desk.Transfer(ctx, "T-999999", "li", "finance"); return err },
+		"SetPriority": func() error { _, err := desk.SetPriority(ctx, "T-999999", "li", "high"); return err },
+		"Solve":       func() error { _, err := desk.Solve(ctx, "bogus", "li"); return err },
+	} {
+		err := op()
+		if !errors.Is(err, channels.ErrNoTicket) || !errors.Is(err, ticketcore.ErrNotFound) || !strings.Contains(err.Error(), "no ticket") {
+			t.Errorf("%s of an unknown ticket: %v", name, err)
+		}
+	}
+	if _, err := desk.Claim(ctx, "T-000001", "ghost"); !errors.Is(err, channels.ErrNoAgent) {
+		t.Errorf("Claim for someone not on the desk: %v", err)
+	}
+}
+
+// A ticket that breached its SLA needs a breach reason; solving it from
+// the chat says so, and where to give it.
+func TestChatDeskSolveNeedsABreachReason(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 09:00:00"), nil)
+	d.sendFrom("e1", "u1", "", "logistics: 我的快递到哪了")
+	d.settled("T-000001")
+	d.clock.Set(at("2026-04-07 13:00:01"))
+	d.eventually("the breach", func() bool { return len(events(d.ticket("T-000001"), ticketcore.EventSLABreach)) == 1 })
+	_, err := d.svc.ChatDesk().Solve(context.Background(), "T-000001", "li")
+	if !errors.Is(err, ticketcore.ErrIncomplete) || !strings.Contains(err.Error(), "breach reason") || !strings.Contains(err.Error(), "web console") {
+		t.Errorf("Solve of a breached ticket: %v", err)
+	}
+	if tk := d.ticket("T-000001"); tk.Status == ticketcore.StatusSolved {
+		t.Error("the breached ticket was solved without a reason")
+	}
+}
+
+// The queue lists the agent's active tickets in queue order, at most 20.
+func TestChatDeskQueue(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	ctx := context.Background()
+	desk := d.svc.ChatDesk()
+	for i := range 23 {
+		d.sendFrom(fmt.Sprint("e", i), fmt.Sprint("u", i), "", "consult: 有货吗")
+	}
+	for i := 1; i <= 23; i++ {
+		id := ticketcore.FormatTicketID(uint64(i))
+		d.settled(id)
+		agent := "li"
+		if i == 23 {
+			agent = "wang"
+		}
+		if _, err := desk.Claim(ctx, id, agent); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := desk.SetPriority(ctx, "T-000017", "li", "urgent"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := desk.Solve(ctx, "T-000002", "li"); err != nil {
+		t.Fatal(err)
+	}
+	queue, err := desk.Queue(ctx, "li")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(queue) != 20 || queue[0].ID != "T-000017" {
+		t.Fatalf("queue of %d starting %+v; want 20 starting with the urgent T-000017", len(queue), queue[0])
+	}
+	var tickets []ticketcore.Ticket
+	for _, s := range queue {
+		tk := d.ticket(s.ID)
+		if tk.Assignee != "li" || !ticketcore.IsActive(tk.Status) {
+			t.Errorf("%s (%s, %s) is in li's queue", tk.ID, tk.Assignee, tk.Status)
+		}
+		tickets = append(tickets, tk)
+	}
+	if !slices.IsSortedFunc(tickets, func(a, b ticketcore.Ticket) int {
+		if ticketcore.QueueLess(a, b) {
+			return -1
+		}
+		return 1
+	}) {
+		t.Errorf("queue not in queue order: %v", queue)
+	}
+	if _, err := desk.Queue(ctx, "ghost"); !errors.Is(err, channels.ErrNoAgent) {
+		t.Errorf("the queue of someone not on the desk: %v", err)
+	}
+}
