@@ -15,11 +15,14 @@ type Desk interface {
 	// agent's "notify" entry, e.g. wecom: zhangsan) is address, or an error
 	// wrapping ErrNoAgent.
 	AgentFor(ctx context.Context, notifier, address string) (string, error)
+	// Ticket returns one ticket.
+	Ticket(ctx context.Context, ticketID string) (TicketSummary, error)
 	// Reply sends text to the ticket's customer on the ticket's channel.
 	Reply(ctx context.Context, ticketID, agent, text string) error
 	// Note adds an internal note.
 	Note(ctx context.Context, ticketID, agent, text string) error
-	// Claim assigns the ticket to agent (and opens a new one).
+	// Claim assigns the ticket to agent (and opens a new one); one that
+	// another agent has is refused, saying who.
 	Claim(ctx context.Context, ticketID, agent string) (TicketSummary, error)
 	// Transfer hands the ticket to a group, named by its name or display
 	// name ("finance", "财务组"), unassigned.

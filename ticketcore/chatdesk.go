@@ -37,6 +37,20 @@ func (d chatDesk) AgentFor(_ context.Context, notifier, address string) (string,
 	return "", fmt.Errorf("%w: no agent of the desk has %q as their %s address", channels.ErrNoAgent, address, notifier)
 }
 
+// Ticket returns one ticket's summary.
+func (d chatDesk) Ticket(ctx context.Context, ticketID string) (channels.TicketSummary, error) {
+	var t Ticket
+	err := d.s.store.View(ctx, func(tx ReadTx) error {
+		var err error
+		t, err = tx.Ticket(ticketID)
+		return err
+	})
+	if err != nil {
+		return channels.TicketSummary{}, d.failed(ticketID, fmt.Errorf("read ticket %s: %w", ticketID, err))
+	}
+	return d.summary(t), nil
+}
+
 // Reply sends text to the ticket's customer as agent.
 func (d chatDesk) Reply(ctx context.Context, ticketID, agent, text string) error {
 	if err := d.checkAgent(agent); err != nil {
@@ -55,9 +69,14 @@ func (d chatDesk) Note(ctx context.Context, ticketID, agent, text string) error 
 	return d.failed(ticketID, err)
 }
 
-// Claim assigns the ticket to agent and opens a new one.
+// Claim assigns the ticket to agent and opens a new one. A ticket another
+// agent has is refused: of two agents clicking Claim on the same card,
+// the first gets it and the second is told who did.
 func (d chatDesk) Claim(ctx context.Context, ticketID, agent string) (channels.TicketSummary, error) {
 	return d.change(ctx, ticketID, agent, func(t Ticket) (Patch, error) {
+		if t.Assignee != "" && t.Assignee != agent {
+			return Patch{}, fmt.Errorf("%w: %s is already taken by %s", ErrConflict, t.ID, d.summary(t).Assignee)
+		}
 		p := Patch{Assignee: &agent}
 		if t.Status == StatusNew {
 			p.Status = ptrTo(StatusOpen)

@@ -42,6 +42,10 @@ func TestChatDeskWorksATicket(t *testing.T) {
 	desk := d.svc.ChatDesk()
 	d.sendFrom("e1", "u1", "", "repair: 屏幕坏了")
 	d.settled("T-000001")
+	nobody := ""
+	if _, err := d.svc.Change(ctx, "T-000001", "zhou", ticketcore.Patch{Assignee: &nobody}); err != nil {
+		t.Fatal(err) // routing gave it to someone; the test starts from an unassigned ticket
+	}
 	sum, err := desk.Claim(ctx, "T-000001", "wang")
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +53,12 @@ func TestChatDeskWorksATicket(t *testing.T) {
 	if sum.ID != "T-000001" || sum.Status != ticketcore.StatusOpen || sum.Assignee != "王强" || sum.Group != "售后组" ||
 		sum.Requester != "客户" || sum.Channel != channels.API || sum.Subject == "" || sum.DueAt.IsZero() {
 		t.Errorf("after Claim: %+v", sum)
+	}
+	if _, err := desk.Claim(ctx, "T-000001", "li"); !errors.Is(err, ticketcore.ErrConflict) || !strings.Contains(err.Error(), "王强") {
+		t.Errorf("a second agent's Claim: %v, want a conflict naming 王强", err)
+	}
+	if sum, err = desk.Claim(ctx, "T-000001", "wang"); err != nil || sum.Assignee != "王强" {
+		t.Errorf("claiming one's own ticket again: %+v, %v", sum, err)
 	}
 	if sum, err = desk.SetPriority(ctx, "T-000001", "wang", "High"); err != nil || sum.Priority != "high" {
 		t.Errorf("SetPriority: %+v, %v", sum, err)
@@ -146,7 +156,7 @@ func TestChatDeskQueue(t *testing.T) {
 		if i == 23 {
 			agent = "wang"
 		}
-		if _, err := desk.Claim(ctx, id, agent); err != nil {
+		if _, err := d.svc.Change(ctx, id, "zhou", ticketcore.Patch{Assignee: &agent}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -57,7 +57,7 @@ func (c *Channel) runCommand(ctx context.Context, userID string, cmd command) st
 	case verbSolve:
 		t, err = desk.Solve(ctx, cmd.ticket, agent)
 	case verbShow:
-		return c.show(ctx, agent, cmd)
+		return c.show(ctx, cmd)
 	}
 	if err != nil {
 		return c.failed(cmd, err)
@@ -98,21 +98,17 @@ func (c *Channel) queue(ctx context.Context, agent string, en bool) string {
 	return strings.Join(lines, "\n")
 }
 
-// show answers a ticket's summary; the Desk has no read of one ticket, so
-// the agent's queue is searched first and a claim-free answer given else.
-func (c *Channel) show(ctx context.Context, agent string, cmd command) string {
-	list, err := c.deps.Desk.Queue(ctx, agent)
-	if err == nil {
-		for _, t := range list {
-			if t.ID == cmd.ticket {
-				return c.summary(t)
-			}
-		}
+// show answers a ticket's summary, with a link when there is a console.
+func (c *Channel) show(ctx context.Context, cmd command) string {
+	t, err := c.deps.Desk.Ticket(ctx, cmd.ticket)
+	if err != nil {
+		return c.failed(cmd, err)
 	}
+	answer := c.summary(t)
 	if c.cfg.ConsoleURL != "" {
-		return cmd.ticket + "：" + c.cfg.ConsoleURL + "/tickets/" + cmd.ticket
+		answer += "\n" + c.cfg.ConsoleURL + "/tickets/" + t.ID
 	}
-	return say(cmd.en, cmd.ticket+" 不在你的待办里；接单后可在这里查看。", cmd.ticket+" is not in your queue; claim it to see it here.")
+	return answer
 }
 
 // summary shows a ticket in a few lines.

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -19,14 +19,14 @@ import (
 // messages with their checkpoints under one lock, keeps the State in
 // memory, and records delivery reports and what agents did.
 type memCore struct {
-	mu       sync.Mutex
-	now      func() time.Time
-	state    map[string][]byte
-	seen     map[string]time.Time
-	msgs     []channels.Message
-	byID     map[string]bool
-	failed   map[string]string // outbox id → reason
-	desk     *memDesk
+	mu     sync.Mutex
+	now    func() time.Time
+	state  map[string][]byte
+	seen   map[string]time.Time
+	msgs   []channels.Message
+	byID   map[string]bool
+	failed map[string]string // outbox id → reason
+	desk   *memDesk
 	// failAt makes the failAt-th HandleBatch call fail (once).
 	failAt     int
 	calls      int
@@ -153,6 +153,10 @@ func (d *memDesk) AgentFor(_ context.Context, notifier, address string) (string,
 		return "li", nil
 	}
 	return "", channels.ErrNoAgent
+}
+
+func (d *memDesk) Ticket(_ context.Context, id string) (channels.TicketSummary, error) {
+	return d.ticket(id)
 }
 
 func (d *memDesk) Reply(_ context.Context, id, agent, text string) error {

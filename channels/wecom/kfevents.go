@@ -19,7 +19,7 @@ var failTypes = map[uint32]string{
 	4: "the session expired: more than 48 hours since the customer wrote",
 	5: "the session was closed", 6: "more than 5 messages since the customer wrote",
 	7: "no Channels account bound", 8: "the company is not verified",
-	9: "no Channels account bound and the company is not verified",
+	9:  "no Channels account bound and the company is not verified",
 	10: "the customer refuses messages",
 }
 

@@ -65,7 +65,7 @@ func (c *Channel) readMedia(resp *http.Response, path string) (channels.Attachme
 }
 
 // mediaFilename reads the file name WeCom gives in Content-Disposition
-// (filename="…", or RFC 5987 filename*=UTF-8''…, which mime decodes).
+// (filename="…", or RFC 5987 filename*=UTF-8”…, which mime decodes).
 func mediaFilename(disposition string) string {
 	if _, params, err := mime.ParseMediaType(disposition); err == nil && params["filename"] != "" {
 		return params["filename"]

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/silenceper/wechat/v2/work/kf/syncmsg"
+
 	"github.com/loopdesk/loopdesk/channels"
 	"github.com/loopdesk/loopdesk/channels/wecom/wecomtest"
 )
@@ -215,5 +217,34 @@ func TestSendWindowAsWeChatSaysIt(t *testing.T) {
 	}
 	if err := r.ch.Send(t.Context(), reply("o-ok", "wmQ", "x")); err != nil {
 		t.Errorf("refused sends kept their places in the window: %v", err)
+	}
+}
+
+// A new customer message opens a new window, even in the same second; the
+// same message read again (a page replayed after a crash) does not.
+func TestWindowOpenedByNewMessagesOnly(t *testing.T) {
+	r := newRig(t)
+	ctx := t.Context()
+	at := uint64(r.clock.Now().Unix())
+	first := []syncmsg.Message{{MsgID: "m1", OpenKFID: testKF, ExternalUserID: "wmR", SendTime: at}}
+	if err := r.ch.openWindows(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	ids := []string{"a", "b", "c", "d", "e"}
+	if err := r.ch.reserve(ctx, testKF, "wmR", ids); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ch.openWindows(ctx, first); err != nil { // replayed
+		t.Fatal(err)
+	}
+	if _, held := channels.HeldUntil(r.ch.reserve(ctx, testKF, "wmR", []string{"f"})); !held {
+		t.Fatal("a replayed message opened a new window")
+	}
+	second := []syncmsg.Message{{MsgID: "m2", OpenKFID: testKF, ExternalUserID: "wmR", SendTime: at}}
+	if err := r.ch.openWindows(ctx, second); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.ch.reserve(ctx, testKF, "wmR", []string{"f"}); err != nil {
+		t.Fatalf("a second message in the same second did not open a window: %v", err)
 	}
 }

@@ -69,10 +69,10 @@ func TestMemberLimiter(t *testing.T) {
 
 func TestMediaFilename(t *testing.T) {
 	cases := map[string]string{
-		`attachment; filename="invoice.pdf"`:               "invoice.pdf",
+		`attachment; filename="invoice.pdf"`:                  "invoice.pdf",
 		`attachment; filename*=UTF-8''%E5%8F%91%E7%A5%A8.pdf`: "发票.pdf",
-		`attachment; filename=photo.jpg`:                   "photo.jpg",
-		``:                                                 "media",
+		`attachment; filename=photo.jpg`:                      "photo.jpg",
+		``:                                                    "media",
 	}
 	for in, want := range cases {
 		if got := mediaFilename(in); got != want {

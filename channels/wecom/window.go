@@ -24,8 +24,10 @@ const (
 
 // window is what the channel knows of one customer's window.
 type window struct {
-	// Last is when the customer last wrote (WeChat's send_time).
-	Last time.Time `json:"last"`
+	// Last is when the customer last wrote (WeChat's send_time, in
+	// seconds), Opener that message's msgid.
+	Last   time.Time `json:"last"`
+	Opener string    `json:"opener,omitempty"`
 	// Sent are the msgids sent since: a retried send of one does not count twice.
 	Sent []string `json:"sent,omitempty"`
 }
@@ -42,8 +44,11 @@ func (c *Channel) openWindows(ctx context.Context, msgs []syncmsg.Message) error
 	for _, m := range msgs {
 		at := time.Unix(int64(m.SendTime), 0)
 		err := c.updateWindow(ctx, m.OpenKFID, m.ExternalUserID, func(w *window) error {
-			if at.After(w.Last) {
-				*w = window{Last: at}
+			// A later message opens a new window; so does another one in
+			// the same second. The same message read again (a page
+			// replayed after a crash) does not.
+			if at.After(w.Last) || at.Equal(w.Last) && m.MsgID != w.Opener {
+				*w = window{Last: at, Opener: m.MsgID}
 			}
 			return nil
 		})

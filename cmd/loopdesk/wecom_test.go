@@ -214,3 +214,54 @@ func slowSync(target string, delay time.Duration) http.Handler {
 		proxy.ServeHTTP(w, r)
 	})
 }
+
+// WeChat's window end to end: the acknowledgement and four replies use
+// the customer's five messages; the fifth reply waits (on the timeline,
+// and the assignee is told in the WeCom app) and goes out as soon as the
+// customer writes again.
+func TestWeComHeldReplyGoesOutWhenTheCustomerWrites(t *testing.T) {
+	d := newWeComDouble(t)
+	srv, _ := newTestGateway(t, withWeCom(d))
+	d.SetCallbacks(srv.URL+"/hooks/wecom/kf", srv.URL+"/hooks/wecom")
+	d.CustomerSends(wecomKF, "wmHELD", wecomtest.KFMessage{Text: "快递三天没动了"})
+	waitFor(t, "the acknowledgement", func() bool { return len(d.Sent()) == 1 })
+	for i := 1; i <= 5; i++ {
+		a := call(t, "POST", srv.URL+"/api/v1/tickets/T-000001/replies", testAdminToken, map[string]any{"text": fmt.Sprintf("第%d条回复", i)})
+		if a.status != http.StatusCreated && a.status != http.StatusOK {
+			t.Fatalf("reply %d: %d %s", i, a.status, a.raw)
+		}
+	}
+	var tk answer
+	waitFor(t, "the fifth reply held", func() bool {
+		tk = call(t, "GET", srv.URL+"/api/v1/tickets/T-000001", testAdminToken, nil)
+		return strings.Contains(tk.raw, `"delivery_held"`)
+	})
+	if n := len(d.Sent()); n != 5 {
+		t.Fatalf("%d messages reached WeChat, want 5", n)
+	}
+	waitFor(t, "the assignee told in the app", func() bool {
+		for _, m := range d.AppMessages() {
+			if strings.Contains(m.Content, "客户再发消息后自动补发") {
+				return true
+			}
+		}
+		return false
+	})
+	d.CustomerSends(wecomKF, "wmHELD", wecomtest.KFMessage{Text: "好的，谢谢"})
+	waitFor(t, "the held reply sent", func() bool { return len(d.Sent()) == 6 })
+	if last := d.Sent()[5]; last.Text != "第5条回复" {
+		t.Errorf("sent after the customer wrote: %+v", last)
+	}
+	tk = call(t, "GET", srv.URL+"/api/v1/tickets/T-000001", testAdminToken, nil)
+	for _, e := range tk.body["timeline"].([]any) {
+		if e := e.(map[string]any); e["type"] == "reply" && e["delivery"] != "sent" {
+			waitFor(t, "every reply marked sent", func() bool {
+				return !strings.Contains(call(t, "GET", srv.URL+"/api/v1/tickets/T-000001", testAdminToken, nil).raw, `"delivery":"pending"`)
+			})
+			break
+		}
+	}
+	if d.DuplicateSends() != 0 {
+		t.Errorf("%d replies sent twice", d.DuplicateSends())
+	}
+}
