@@ -48,6 +48,32 @@ func (a *API) setAvailability(w http.ResponseWriter, r *http.Request, p auth.Pri
 	return nil
 }
 
+// setAddress maps an agent to their address on a notifier (PUT
+// {"address": "zhangsan"}; "" takes them off it) or returns to the desk's
+// configured one (DELETE). Admins only: it decides who acts as whom in chat.
+func (a *API) setAddress(w http.ResponseWriter, r *http.Request, _ auth.Principal) *httpjson.Error {
+	var body struct {
+		Address *string `json:"address"`
+	}
+	reset := r.Method == http.MethodDelete
+	if !reset {
+		if e := httpjson.DecodeStrict(w, r, a.cfg.MaxBodyBytes, &body); e != nil {
+			return e
+		}
+		if body.Address == nil {
+			return invalid("address is required (\"\" takes the agent off the notifier)")
+		}
+	} else {
+		body.Address = new(string)
+	}
+	err := a.tickets.SetAgentAddress(r.Context(), r.PathValue("name"), r.PathValue("notifier"), *body.Address, reset)
+	if err != nil {
+		return a.fail(r, err)
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
 // ackPage acknowledges an urgent page on behalf of the caller, which stops
 // its repeats and its escalation to the group lead.
 func (a *API) ackPage(w http.ResponseWriter, r *http.Request, p auth.Principal) *httpjson.Error {

@@ -78,3 +78,20 @@ func TestAckPage(t *testing.T) {
 	h.fake.errs["AckPage"] = ticketcore.ErrNotFound
 	want(t, h.do("POST", "/api/v1/pages/nope/ack", bobToken, nil), http.StatusNotFound, "not_found")
 }
+
+// Admins map agents to their chat accounts: PUT sets, DELETE returns to
+// the desk's entry; agents may not map themselves to someone else's.
+func TestSetAgentAddress(t *testing.T) {
+	h := newHarness(t, agentapi.Config{})
+	want(t, h.do("PUT", "/api/v1/agents/alice/notify/wecom", rootToken, `{"address":"zhangli"}`), http.StatusNoContent, "")
+	want(t, h.do("DELETE", "/api/v1/agents/alice/notify/wecom", rootToken, nil), http.StatusNoContent, "")
+	calls := h.fake.callsTo("SetAgentAddress")
+	if len(calls) != 2 || !reflect.DeepEqual(calls[0].Args, []any{"alice", "wecom", "zhangli", false}) ||
+		!reflect.DeepEqual(calls[1].Args, []any{"alice", "wecom", "", true}) {
+		t.Fatalf("calls %v", calls)
+	}
+	want(t, h.do("PUT", "/api/v1/agents/alice/notify/wecom", aliceToken, `{"address":"boss"}`), http.StatusForbidden, "forbidden")
+	want(t, h.do("PUT", "/api/v1/agents/alice/notify/wecom", rootToken, `{}`), http.StatusBadRequest, "invalid_request")
+	h.fake.errs["SetAgentAddress"] = ticketcore.ErrConflict
+	want(t, h.do("PUT", "/api/v1/agents/alice/notify/wecom", rootToken, `{"address":"bob"}`), http.StatusConflict, "conflict")
+}

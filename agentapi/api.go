@@ -47,6 +47,9 @@ type Tickets interface {
 
 	Agents(ctx context.Context) ([]ticketcore.AgentStatus, error)
 	SetAvailable(ctx context.Context, agent string, available bool) error
+	// SetAgentAddress sets (or with reset, returns to the desk's) an
+	// agent's address on a notifier: how a WeCom or Slack user maps to them.
+	SetAgentAddress(ctx context.Context, agent, notifier, address string, reset bool) error
 	AckPage(ctx context.Context, pageID, by string) error
 	// ExplainRules is a dry run of routing; it changes nothing.
 	ExplainRules(t ticketcore.Ticket, c ticketcore.Contact, text string, now time.Time) (string, error)
@@ -115,6 +118,8 @@ func (a *API) Register(mux *http.ServeMux) {
 		{"POST /api/v1/contacts/{id}/identities", auth.RoleAgent, a.linkIdentity},
 		{"GET /api/v1/agents", auth.RoleViewer, a.agents},
 		{"PUT /api/v1/agents/{name}/availability", auth.RoleAgent, a.setAvailability},
+		{"PUT /api/v1/agents/{name}/notify/{notifier}", auth.RoleAdmin, a.setAddress},
+		{"DELETE /api/v1/agents/{name}/notify/{notifier}", auth.RoleAdmin, a.setAddress},
 		{"POST /api/v1/pages/{id}/ack", auth.RoleAgent, a.ackPage},
 		{"POST /api/v1/rules/test", auth.RoleAgent, a.testRules},
 	} {

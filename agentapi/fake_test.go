@@ -257,6 +257,10 @@ func (f *fakeTickets) Agents(context.Context) ([]ticketcore.AgentStatus, error) 
 	return f.agents, nil
 }
 
+func (f *fakeTickets) SetAgentAddress(_ context.Context, agent, notifier, address string, reset bool) error {
+	return f.record("SetAgentAddress", agent, notifier, address, reset)
+}
+
 func (f *fakeTickets) SetAvailable(_ context.Context, agent string, available bool) error {
 	return f.record("SetAvailable", agent, available)
 }

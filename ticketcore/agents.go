@@ -17,6 +17,8 @@ type AgentStatus struct {
 	Capacity  int      `json:"capacity"`
 	Available bool     `json:"available"`
 	OnShift   bool     `json:"on_shift"`
+	// Notify is the agent's address on each notifier (wecom: userid, …).
+	Notify map[string]string `json:"notify"`
 }
 
 // Agents lists the configured agents with their load and availability.
@@ -30,9 +32,13 @@ func (s *Service) Agents(ctx context.Context) ([]AgentStatus, error) {
 		out = out[:0]
 		st := agentState{tx}
 		for _, a := range s.desk.router.Agents() {
+			addrs, err := agentAddresses(tx, a)
+			if err != nil {
+				return err
+			}
 			out = append(out, AgentStatus{Name: a.Name, Display: a.Display, Groups: s.groupsOf(a.Name),
 				Open: st.Open(a.Name), Capacity: a.Capacity, Available: st.Available(a.Name),
-				OnShift: s.onShift(a.Shift, now)})
+				OnShift: s.onShift(a.Shift, now), Notify: addrs})
 		}
 		return nil
 	})

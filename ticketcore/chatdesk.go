@@ -25,16 +25,24 @@ type chatDesk struct{ s *Service }
 
 var _ channels.Desk = chatDesk{}
 
-// AgentFor finds the desk's agent whose notify address on notifier is address.
-func (d chatDesk) AgentFor(_ context.Context, notifier, address string) (string, error) {
+// AgentFor finds the desk's agent whose address on notifier is address
+// (the desk's notify entry, or the one set through the API).
+func (d chatDesk) AgentFor(ctx context.Context, notifier, address string) (string, error) {
+	var agent string
 	if d.s.desk != nil && address != "" {
-		for _, a := range d.s.desk.router.Agents() {
-			if a.Notify[notifier] == address {
-				return a.Name, nil
-			}
+		err := d.s.store.View(ctx, func(tx ReadTx) error {
+			var err error
+			agent, err = d.s.agentWithAddress(tx, notifier, address)
+			return err
+		})
+		if err != nil {
+			return "", fmt.Errorf("find the agent of %s %q: %w", notifier, address, err)
 		}
 	}
-	return "", fmt.Errorf("%w: no agent of the desk has %q as their %s address", channels.ErrNoAgent, address, notifier)
+	if agent == "" {
+		return "", fmt.Errorf("%w: no agent of the desk has %q as their %s address", channels.ErrNoAgent, address, notifier)
+	}
+	return agent, nil
 }
 
 // Ticket returns one ticket's summary.

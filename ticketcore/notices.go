@@ -47,8 +47,12 @@ func (s *Service) send(tx Tx, t Ticket, n notice, now time.Time) ([]string, erro
 		if !ok {
 			continue
 		}
+		addrs, err := agentAddresses(tx, a)
+		if err != nil {
+			return nil, err
+		}
 		for _, via := range n.via {
-			addr := a.Notify[via]
+			addr := addrs[via]
 			if addr == "" || !slices.Contains(s.cfg.Notifiers, via) {
 				continue
 			}

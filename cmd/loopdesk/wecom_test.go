@@ -265,3 +265,23 @@ func TestWeComHeldReplyGoesOutWhenTheCustomerWrites(t *testing.T) {
 		t.Errorf("%d replies sent twice", d.DuplicateSends())
 	}
 }
+
+// An admin maps a WeCom member to an agent through the API; the member's
+// commands then act as that agent.
+func TestWeComAgentMappedThroughAPI(t *testing.T) {
+	d := newWeComDouble(t)
+	srv, _ := newTestGateway(t, withWeCom(d))
+	d.SetCallbacks(srv.URL+"/hooks/wecom/kf", srv.URL+"/hooks/wecom")
+	if a := call(t, "PUT", srv.URL+"/api/v1/agents/li/notify/wecom", testAdminToken, map[string]any{"address": "LiMin"}); a.status != http.StatusNoContent {
+		t.Fatalf("map: %d %s", a.status, a.raw)
+	}
+	d.AgentSends("LiMin", "我的工单")
+	waitFor(t, "the answer", func() bool { return len(d.AppMessages()) == 1 })
+	if m := d.AppMessages()[0]; m.ToUser != "LiMin" || m.Content != "你没有待处理的工单。" {
+		t.Errorf("answer %+v", m)
+	}
+	agents := call(t, "GET", srv.URL+"/api/v1/agents", testAdminToken, nil)
+	if !strings.Contains(agents.raw, `"wecom":"LiMin"`) {
+		t.Errorf("agents list: %s", agents.raw)
+	}
+}
