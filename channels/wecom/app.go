@@ -56,7 +56,7 @@ func (c *Channel) appCallback(r *http.Request, plain []byte) error {
 		return err
 	}
 	if !first {
-		c.log.Debug("dropped a repeated app callback", "key", m.seenKey())
+		c.log.Debug("dropped a repeated app callback", "user", m.FromUserName, "msgtype", m.MsgType, "event", m.Event)
 		return nil
 	}
 	ctx := c.runCtx()

@@ -248,3 +248,24 @@ func TestWindowOpenedByNewMessagesOnly(t *testing.T) {
 		t.Fatalf("a second message in the same second did not open a window: %v", err)
 	}
 }
+
+// A token WeCom calls invalid (40014, e.g. after the secret was reset) is
+// dropped and the call made once more with a fresh one; the app's token is
+// not touched.
+func TestRevokedTokenRenewedOnce(t *testing.T) {
+	r := newRig(t)
+	r.customer("wmT", "你好")
+	r.eventually("the message", func() bool { return len(r.core.messages()) == 1 })
+	app, _ := r.ch.app.tokens.Token(t.Context())
+	r.dbl.RevokeTokens()
+	before := r.dbl.GetTokenCalls("kf-secret")
+	if err := r.ch.Send(t.Context(), reply("o-rev", "wmT", "x")); err != nil {
+		t.Fatalf("send after the token was revoked: %v", err)
+	}
+	if n := r.dbl.GetTokenCalls("kf-secret") - before; n != 1 {
+		t.Errorf("%d gettoken calls, want 1", n)
+	}
+	if again, _ := r.ch.app.tokens.Token(t.Context()); again != app {
+		t.Error("renewing the kf token replaced the app's")
+	}
+}

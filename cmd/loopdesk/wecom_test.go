@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -283,5 +284,47 @@ func TestWeComAgentMappedThroughAPI(t *testing.T) {
 	agents := call(t, "GET", srv.URL+"/api/v1/agents", testAdminToken, nil)
 	if !strings.Contains(agents.raw, `"wecom":"LiMin"`) {
 		t.Errorf("agents list: %s", agents.raw)
+	}
+}
+
+// One kf callback delivered three times at once (WeCom's retries of a
+// slow answer) gives each customer message once, on the real store.
+func TestWeComRepeatedCallbackOneMessageEach(t *testing.T) {
+	d := newWeComDouble(t)
+	srv, _ := newTestGateway(t, withWeCom(d))
+	d.SetCallbacks(srv.URL+"/hooks/wecom/kf", srv.URL+"/hooks/wecom")
+	d.SetPageSize(2)
+	for i := range 7 {
+		d.AddKFMessages(wecomKF, wecomtest.KFMessage{ExternalUserID: "wmR", Text: fmt.Sprintf("第%d条：订单 2026112500012345", i)})
+	}
+	req, err := d.KFCallback(wecomKF)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			again := req.Clone(t.Context())
+			again.Body, _ = req.GetBody()
+			resp, err := http.DefaultClient.Do(again)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Errorf("callback: %v %v", err, resp)
+				return
+			}
+			resp.Body.Close()
+		})
+	}
+	wg.Wait()
+	var tk answer
+	waitFor(t, "seven messages on the ticket", func() bool {
+		tk = call(t, "GET", srv.URL+"/api/v1/tickets/T-000001", testAdminToken, nil)
+		return tk.status == http.StatusOK && countEntries(tk.body, "message") >= 7
+	})
+	m := call(t, "GET", srv.URL+"/metrics", "", nil).raw
+	if n := countEntries(tk.body, "message"); n != 7 || !strings.Contains(m, "loopdesk_messages_received_total{channel=\"wecom\"} 7\n") {
+		t.Errorf("%d messages on the ticket, want 7", n)
+	}
+	if a := call(t, "GET", srv.URL+"/api/v1/tickets", testAdminToken, nil); len(a.body["tickets"].([]any)) != 1 {
+		t.Errorf("more than one ticket: %s", a.raw)
 	}
 }
