@@ -18,21 +18,34 @@ type Desk interface {
 	// Ticket returns one ticket.
 	Ticket(ctx context.Context, ticketID string) (TicketSummary, error)
 	// Reply sends text to the ticket's customer on the ticket's channel.
-	Reply(ctx context.Context, ticketID, agent, text string) error
+	Reply(ctx context.Context, a Act, text string) error
 	// Note adds an internal note.
-	Note(ctx context.Context, ticketID, agent, text string) error
-	// Claim assigns the ticket to agent (and opens a new one); one that
-	// another agent has is refused, saying who.
-	Claim(ctx context.Context, ticketID, agent string) (TicketSummary, error)
+	Note(ctx context.Context, a Act, text string) error
+	// Claim assigns the ticket to the agent (and opens a new one); one
+	// that another agent has is refused, saying who.
+	Claim(ctx context.Context, a Act) (TicketSummary, error)
 	// Transfer hands the ticket to a group, named by its name or display
 	// name ("finance", "财务组"), unassigned.
-	Transfer(ctx context.Context, ticketID, agent, group string) (TicketSummary, error)
+	Transfer(ctx context.Context, a Act, group string) (TicketSummary, error)
 	// SetPriority sets urgent, high, normal or low.
-	SetPriority(ctx context.Context, ticketID, agent, priority string) (TicketSummary, error)
+	SetPriority(ctx context.Context, a Act, priority string) (TicketSummary, error)
 	// Solve solves the ticket.
-	Solve(ctx context.Context, ticketID, agent string) (TicketSummary, error)
+	Solve(ctx context.Context, a Act) (TicketSummary, error)
 	// Queue lists the active tickets assigned to agent, most pressing first.
 	Queue(ctx context.Context, agent string) ([]TicketSummary, error)
+}
+
+// Act is an agent's request to change a ticket from a chat.
+type Act struct {
+	// Ticket is the ticket's id.
+	Ticket string
+	// Agent is the loopdesk agent who acts.
+	Agent string
+	// Key is the idempotency key of the chat message that asked (the WeCom
+	// MsgId, a Slack event id): an act whose key was seen within a day
+	// changes nothing and answers with the ticket as it is, so a vendor's
+	// retried callback acts once. Empty: no key.
+	Key string
 }
 
 // TicketSummary is a ticket as a chat message shows it.

@@ -30,14 +30,20 @@ func (s *Service) SetAgentAddress(ctx context.Context, agent, notifier, address 
 	if notifier == "" || strings.ContainsAny(notifier, "/\x00") || len(notifier) > 64 || len(address) > 256 {
 		return fmt.Errorf("set address: %w: a notifier name and an address of at most 256 characters", ErrInvalid)
 	}
+	if reset {
+		a, _ := s.desk.router.Agent(agent)
+		address = a.Notify[notifier] // what the agent will have again
+	}
 	err := s.store.Update(ctx, func(tx Tx) error {
-		if address != "" && !reset {
-			owner, err := s.agentWithAddress(tx, notifier, address)
+		if address != "" {
+			owners, err := s.agentsWithAddress(tx, notifier, address)
 			if err != nil {
 				return err
 			}
-			if owner != "" && owner != agent {
-				return fmt.Errorf("%w: %s already has %q on %s", ErrConflict, owner, address, notifier)
+			for _, owner := range owners {
+				if owner != agent {
+					return fmt.Errorf("%w: %s already has %q on %s", ErrConflict, owner, address, notifier)
+				}
 			}
 		}
 		if reset {
@@ -71,16 +77,18 @@ func agentAddresses(tx ReadTx, a routing.Agent) (map[string]string, error) {
 	return out, err
 }
 
-// agentWithAddress is the agent whose address on notifier is address, or "".
-func (s *Service) agentWithAddress(tx ReadTx, notifier, address string) (string, error) {
+// agentsWithAddress are the agents whose address on notifier is address:
+// one, or none; more only when the desk's file gives two agents the same.
+func (s *Service) agentsWithAddress(tx ReadTx, notifier, address string) ([]string, error) {
+	var names []string
 	for _, a := range s.desk.router.Agents() {
 		addrs, err := agentAddresses(tx, a)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if addrs[notifier] == address {
-			return a.Name, nil
+			names = append(names, a.Name)
 		}
 	}
-	return "", nil
+	return names, nil
 }

@@ -3,6 +3,7 @@ package ticketcore_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/loopdesk/loopdesk/channels"
@@ -49,5 +50,31 @@ func TestSetAgentAddress(t *testing.T) {
 	}
 	if err := d.svc.SetAgentAddress(ctx, "ghost", "wecom", "x", false); !errors.Is(err, ticketcore.ErrNotFound) {
 		t.Errorf("unknown agent: %v", err)
+	}
+}
+
+// An address the desk's file gives two agents maps to neither, and the API
+// will not make a second owner, not even by returning to the desk's entry.
+func TestSharedAddressMapsToNobody(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), func(c *ticketcore.DeskConfig) {
+		for i := range c.Agents {
+			if c.Agents[i].Name == "wang" {
+				c.Agents[i].Notify["wecom"] = "li"
+			}
+		}
+	})
+	ctx := context.Background()
+	_, err := d.svc.ChatDesk().AgentFor(ctx, "wecom", "li")
+	if !errors.Is(err, channels.ErrNoAgent) || !strings.Contains(err.Error(), "li and wang") {
+		t.Fatalf("AgentFor of a shared address: %v", err)
+	}
+	if err := d.svc.SetAgentAddress(ctx, "wang", "wecom", "WangQiang", false); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := d.svc.ChatDesk().AgentFor(ctx, "wecom", "li"); got != "li" || err != nil {
+		t.Fatalf("after wang moved: %q, %v", got, err)
+	}
+	if err := d.svc.SetAgentAddress(ctx, "wang", "wecom", "", true); !errors.Is(err, ticketcore.ErrConflict) {
+		t.Errorf("returning wang to the desk's shared address: %v, want a conflict", err)
 	}
 }

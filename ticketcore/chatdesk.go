@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/loopdesk/loopdesk/channels"
 	"github.com/loopdesk/loopdesk/nlu"
@@ -26,23 +27,29 @@ type chatDesk struct{ s *Service }
 var _ channels.Desk = chatDesk{}
 
 // AgentFor finds the desk's agent whose address on notifier is address
-// (the desk's notify entry, or the one set through the API).
+// (the desk's notify entry, or the one set through the API). An address
+// two agents have maps to neither: a chat user must not act as someone
+// they may not be. Errors do not repeat the address (a person's id).
 func (d chatDesk) AgentFor(ctx context.Context, notifier, address string) (string, error) {
-	var agent string
+	var agents []string
 	if d.s.desk != nil && address != "" {
 		err := d.s.store.View(ctx, func(tx ReadTx) error {
 			var err error
-			agent, err = d.s.agentWithAddress(tx, notifier, address)
+			agents, err = d.s.agentsWithAddress(tx, notifier, address)
 			return err
 		})
 		if err != nil {
-			return "", fmt.Errorf("find the agent of %s %q: %w", notifier, address, err)
+			return "", fmt.Errorf("find the agent of a %s address: %w", notifier, err)
 		}
 	}
-	if agent == "" {
-		return "", fmt.Errorf("%w: no agent of the desk has %q as their %s address", channels.ErrNoAgent, address, notifier)
+	switch len(agents) {
+	case 0:
+		return "", fmt.Errorf("%w: no agent of the desk has this %s address", channels.ErrNoAgent, notifier)
+	case 1:
+		return agents[0], nil
 	}
-	return agent, nil
+	return "", fmt.Errorf("%w: agents %s share this %s address; an admin must give it to one of them",
+		channels.ErrNoAgent, strings.Join(agents, " and "), notifier)
 }
 
 // Ticket returns one ticket's summary.
@@ -59,33 +66,41 @@ func (d chatDesk) Ticket(ctx context.Context, ticketID string) (channels.TicketS
 	return d.summary(t), nil
 }
 
-// Reply sends text to the ticket's customer as agent.
-func (d chatDesk) Reply(ctx context.Context, ticketID, agent, text string) error {
-	if err := d.checkAgent(agent); err != nil {
-		return err
-	}
-	_, err := d.s.Reply(ctx, ticketID, agent, text)
-	return d.failed(ticketID, err)
+// Reply sends text to the ticket's customer as the agent.
+func (d chatDesk) Reply(ctx context.Context, a channels.Act, text string) error {
+	_, err := d.write(ctx, a, text, true)
+	return err
 }
 
-// Note adds an internal note by agent.
-func (d chatDesk) Note(ctx context.Context, ticketID, agent, text string) error {
-	if err := d.checkAgent(agent); err != nil {
-		return err
-	}
-	_, err := d.s.Note(ctx, ticketID, agent, text)
-	return d.failed(ticketID, err)
+// Note adds an internal note by the agent.
+func (d chatDesk) Note(ctx context.Context, a channels.Act, text string) error {
+	_, err := d.write(ctx, a, text, false)
+	return err
 }
 
-// Claim assigns the ticket to agent and opens a new one. A ticket another
-// agent has is refused: of two agents clicking Claim on the same card,
-// the first gets it and the second is told who did.
-func (d chatDesk) Claim(ctx context.Context, ticketID, agent string) (channels.TicketSummary, error) {
-	return d.change(ctx, ticketID, agent, func(t Ticket) (Patch, error) {
-		if t.Assignee != "" && t.Assignee != agent {
+func (d chatDesk) write(ctx context.Context, a channels.Act, text string, public bool) (channels.TicketSummary, error) {
+	if strings.TrimSpace(text) == "" {
+		return channels.TicketSummary{}, fmt.Errorf("%w: the text is empty", ErrInvalid)
+	}
+	return d.act(ctx, a, func(tx Tx, t *Ticket) (err error) {
+		if public {
+			_, err = d.s.replyTx(tx, t, a.Agent, text, KindReply)
+		} else {
+			_, err = d.s.noteTx(tx, *t, a.Agent, text)
+		}
+		return err
+	})
+}
+
+// Claim assigns the ticket to the agent and opens a new one. A ticket
+// another agent has is refused: of two agents clicking Claim on the same
+// card, the first gets it and the second is told who did.
+func (d chatDesk) Claim(ctx context.Context, a channels.Act) (channels.TicketSummary, error) {
+	return d.change(ctx, a, func(t Ticket) (Patch, error) {
+		if t.Assignee != "" && t.Assignee != a.Agent {
 			return Patch{}, fmt.Errorf("%w: %s is already taken by %s", ErrConflict, t.ID, d.summary(t).Assignee)
 		}
-		p := Patch{Assignee: &agent}
+		p := Patch{Assignee: &a.Agent}
 		if t.Status == StatusNew {
 			p.Status = ptrTo(StatusOpen)
 		}
@@ -94,34 +109,34 @@ func (d chatDesk) Claim(ctx context.Context, ticketID, agent string) (channels.T
 }
 
 // Transfer hands the ticket to a group, by name or display name, unassigned.
-func (d chatDesk) Transfer(ctx context.Context, ticketID, agent, group string) (channels.TicketSummary, error) {
+func (d chatDesk) Transfer(ctx context.Context, a channels.Act, group string) (channels.TicketSummary, error) {
 	name, err := d.group(group)
 	if err != nil {
 		return channels.TicketSummary{}, err
 	}
-	return d.change(ctx, ticketID, agent, func(Ticket) (Patch, error) {
+	return d.change(ctx, a, func(Ticket) (Patch, error) {
 		return Patch{Group: &name, Assignee: ptrTo("")}, nil
 	})
 }
 
 // SetPriority sets the ticket's priority.
-func (d chatDesk) SetPriority(ctx context.Context, ticketID, agent, priority string) (channels.TicketSummary, error) {
+func (d chatDesk) SetPriority(ctx context.Context, a channels.Act, priority string) (channels.TicketSummary, error) {
 	priority = strings.ToLower(strings.TrimSpace(priority))
 	if !nlu.ValidPriority(priority) {
 		return channels.TicketSummary{}, fmt.Errorf("%w: %q is not a priority; use one of %s",
 			ErrInvalid, priority, strings.Join(nlu.Priorities(), ", "))
 	}
-	return d.change(ctx, ticketID, agent, func(Ticket) (Patch, error) { return Patch{Priority: &priority}, nil })
+	return d.change(ctx, a, func(Ticket) (Patch, error) { return Patch{Priority: &priority}, nil })
 }
 
 // Solve solves the ticket. One that breached its SLA needs a breach
 // reason, which a chat command does not carry: the error says where to
 // give it.
-func (d chatDesk) Solve(ctx context.Context, ticketID, agent string) (channels.TicketSummary, error) {
-	sum, err := d.change(ctx, ticketID, agent, func(Ticket) (Patch, error) { return Patch{Status: ptrTo(StatusSolved)}, nil })
+func (d chatDesk) Solve(ctx context.Context, a channels.Act) (channels.TicketSummary, error) {
+	sum, err := d.change(ctx, a, func(Ticket) (Patch, error) { return Patch{Status: ptrTo(StatusSolved)}, nil })
 	if errors.Is(err, ErrIncomplete) {
 		return sum, fmt.Errorf("%w: %s missed its SLA, so solving it needs a breach reason (why it was late); "+
-			"solve it in the web console and give the reason there", ErrIncomplete, ticketID)
+			"solve it in the web console and give the reason there", ErrIncomplete, a.Ticket)
 	}
 	return sum, err
 }
@@ -143,29 +158,48 @@ func (d chatDesk) Queue(ctx context.Context, agent string) ([]channels.TicketSum
 	return out, nil
 }
 
-// change applies the patch that patch makes of the ticket as stored, on
-// behalf of agent, in one transaction.
-func (d chatDesk) change(ctx context.Context, id, agent string, patch func(Ticket) (Patch, error)) (channels.TicketSummary, error) {
-	if err := d.checkAgent(agent); err != nil {
-		return channels.TicketSummary{}, err
-	}
-	var t Ticket
-	err := d.s.store.Update(ctx, func(tx Tx) error {
-		var err error
-		if t, err = tx.Ticket(id); err != nil {
-			return err
-		}
-		p, err := patch(t)
+// change applies the patch that patch makes of the ticket as stored.
+func (d chatDesk) change(ctx context.Context, a channels.Act, patch func(Ticket) (Patch, error)) (channels.TicketSummary, error) {
+	return d.act(ctx, a, func(tx Tx, t *Ticket) error {
+		p, err := patch(*t)
 		if err != nil {
 			return err
 		}
 		if err := p.validate(); err != nil {
 			return err
 		}
-		return d.s.changeTx(tx, &t, agent, p)
+		return d.s.changeTx(tx, t, a.Agent, p)
+	})
+}
+
+// actKeyTTL is how long an act's key is remembered: far longer than any
+// vendor retries a callback.
+const actKeyTTL = 24 * time.Hour
+
+// act runs fn on the ticket in one transaction, on behalf of a.Agent,
+// unless a.Key was seen: then nothing changes and the ticket is answered
+// as it is. The key is remembered in the same transaction as the change,
+// so a crash leaves both or neither.
+func (d chatDesk) act(ctx context.Context, a channels.Act, fn func(Tx, *Ticket) error) (channels.TicketSummary, error) {
+	if err := d.checkAgent(a.Agent); err != nil {
+		return channels.TicketSummary{}, err
+	}
+	var t Ticket
+	err := d.s.store.Update(ctx, func(tx Tx) error {
+		var err error
+		if t, err = tx.Ticket(a.Ticket); err != nil {
+			return err
+		}
+		if a.Key != "" {
+			first, err := onceTx(tx, "chat-act/"+a.Key, actKeyTTL, d.s.cfg.Now())
+			if err != nil || !first {
+				return err
+			}
+		}
+		return fn(tx, &t)
 	})
 	if err != nil {
-		return channels.TicketSummary{}, d.failed(id, fmt.Errorf("change ticket %s: %w", id, err))
+		return channels.TicketSummary{}, d.failed(a.Ticket, fmt.Errorf("ticket %s: %w", a.Ticket, err))
 	}
 	wake(d.s.outboxWake)
 	return d.summary(t), nil

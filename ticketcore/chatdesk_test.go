@@ -28,7 +28,7 @@ func TestChatDeskAgentFor(t *testing.T) {
 	if _, err := bare.AgentFor(ctx, "im", "li"); !errors.Is(err, channels.ErrNoAgent) {
 		t.Errorf("AgentFor without a desk: %v", err)
 	}
-	if _, err := bare.Claim(ctx, "T-000001", "li"); !errors.Is(err, channels.ErrNoAgent) {
+	if _, err := bare.Claim(ctx, channels.Act{Ticket: "T-000001", Agent: "li"}); !errors.Is(err, channels.ErrNoAgent) {
 		t.Errorf("Claim without a desk: %v", err)
 	}
 }
@@ -46,7 +46,7 @@ func TestChatDeskWorksATicket(t *testing.T) {
 	if _, err := d.svc.Change(ctx, "T-000001", "zhou", ticketcore.Patch{Assignee: &nobody}); err != nil {
 		t.Fatal(err) // routing gave it to someone; the test starts from an unassigned ticket
 	}
-	sum, err := desk.Claim(ctx, "T-000001", "wang")
+	sum, err := desk.Claim(ctx, channels.Act{Ticket: "T-000001", Agent: "wang"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,34 +54,34 @@ func TestChatDeskWorksATicket(t *testing.T) {
 		sum.Requester != "客户" || sum.Channel != channels.API || sum.Subject == "" || sum.DueAt.IsZero() {
 		t.Errorf("after Claim: %+v", sum)
 	}
-	if _, err := desk.Claim(ctx, "T-000001", "li"); !errors.Is(err, ticketcore.ErrConflict) || !strings.Contains(err.Error(), "王强") {
+	if _, err := desk.Claim(ctx, channels.Act{Ticket: "T-000001", Agent: "li"}); !errors.Is(err, ticketcore.ErrConflict) || !strings.Contains(err.Error(), "王强") {
 		t.Errorf("a second agent's Claim: %v, want a conflict naming 王强", err)
 	}
-	if sum, err = desk.Claim(ctx, "T-000001", "wang"); err != nil || sum.Assignee != "王强" {
+	if sum, err = desk.Claim(ctx, channels.Act{Ticket: "T-000001", Agent: "wang"}); err != nil || sum.Assignee != "王强" {
 		t.Errorf("claiming one's own ticket again: %+v, %v", sum, err)
 	}
-	if sum, err = desk.SetPriority(ctx, "T-000001", "wang", "High"); err != nil || sum.Priority != "high" {
+	if sum, err = desk.SetPriority(ctx, channels.Act{Ticket: "T-000001", Agent: "wang"}, "High"); err != nil || sum.Priority != "high" {
 		t.Errorf("SetPriority: %+v, %v", sum, err)
 	}
-	if _, err := desk.SetPriority(ctx, "T-000001", "wang", "asap"); !errors.Is(err, ticketcore.ErrInvalid) || !strings.Contains(err.Error(), "urgent") {
+	if _, err := desk.SetPriority(ctx, channels.Act{Ticket: "T-000001", Agent: "wang"}, "asap"); !errors.Is(err, ticketcore.ErrInvalid) || !strings.Contains(err.Error(), "urgent") {
 		t.Errorf("an unknown priority: %v", err)
 	}
 	for _, name := range []string{"财务组", "finance"} {
-		if sum, err = desk.Transfer(ctx, "T-000001", "wang", name); err != nil || sum.Group != "财务组" || sum.Assignee != "" {
+		if sum, err = desk.Transfer(ctx, channels.Act{Ticket: "T-000001", Agent: "wang"}, name); err != nil || sum.Group != "财务组" || sum.Assignee != "" {
 			t.Errorf("Transfer to %s: %+v, %v", name, sum, err)
 		}
 	}
-	_, err = desk.Transfer(ctx, "T-000001", "wang", "法务组")
+	_, err = desk.Transfer(ctx, channels.Act{Ticket: "T-000001", Agent: "wang"}, "法务组")
 	if !errors.Is(err, ticketcore.ErrInvalid) || !strings.Contains(err.Error(), "售后组 (after_sales)") || !strings.Contains(err.Error(), "财务组 (finance)") {
 		t.Errorf("Transfer to an unknown group: %v", err)
 	}
-	if err := desk.Note(ctx, "T-000001", "wang", "转财务核实"); err != nil {
+	if err := desk.Note(ctx, channels.Act{Ticket: "T-000001", Agent: "wang"}, "转财务核实"); err != nil {
 		t.Fatal(err)
 	}
-	if err := desk.Reply(ctx, "T-000001", "wang", "已转财务处理"); err != nil {
+	if err := desk.Reply(ctx, channels.Act{Ticket: "T-000001", Agent: "wang"}, "已转财务处理"); err != nil {
 		t.Fatal(err)
 	}
-	if sum, err = desk.Solve(ctx, "T-000001", "wang"); err != nil || sum.Status != ticketcore.StatusSolved {
+	if sum, err = desk.Solve(ctx, channels.Act{Ticket: "T-000001", Agent: "wang"}); err != nil || sum.Status != ticketcore.StatusSolved {
 		t.Errorf("Solve: %+v, %v", sum, err)
 	}
 	tk := d.ticket("T-000001")
@@ -107,19 +107,19 @@ func TestChatDeskUnknownTicket(t *testing.T) {
 	ctx := context.Background()
 	desk := d.svc.ChatDesk()
 	for name, op := range map[string]func() error{
-		"Reply":       func() error { return desk.Reply(ctx, "T-999999", "li", "hi") },
-		"Note":        func() error { return desk.Note(ctx, "T-999999", "li", "hi") },
-		"Claim":       func() error { _, err := desk.Claim(ctx, "T-999999", "li"); return err },
-		"Transfer":    func() error { _, err := desk.Transfer(ctx, "T-999999", "li", "finance"); return err },
-		"SetPriority": func() error { _, err := desk.SetPriority(ctx, "T-999999", "li", "high"); return err },
-		"Solve":       func() error { _, err := desk.Solve(ctx, "bogus", "li"); return err },
+		"Reply":       func() error { return desk.Reply(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "hi") },
+		"Note":        func() error { return desk.Note(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "hi") },
+		"Claim":       func() error { _, err := desk.Claim(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}); return err },
+		"Transfer":    func() error { _, err := desk.Transfer(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "finance"); return err },
+		"SetPriority": func() error { _, err := desk.SetPriority(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "high"); return err },
+		"Solve":       func() error { _, err := desk.Solve(ctx, channels.Act{Ticket: "bogus", Agent: "li"}); return err },
 	} {
 		err := op()
 		if !errors.Is(err, channels.ErrNoTicket) || !errors.Is(err, ticketcore.ErrNotFound) || !strings.Contains(err.Error(), "no ticket") {
 			t.Errorf("%s of an unknown ticket: %v", name, err)
 		}
 	}
-	if _, err := desk.Claim(ctx, "T-000001", "ghost"); !errors.Is(err, channels.ErrNoAgent) {
+	if _, err := desk.Claim(ctx, channels.Act{Ticket: "T-000001", Agent: "ghost"}); !errors.Is(err, channels.ErrNoAgent) {
 		t.Errorf("Claim for someone not on the desk: %v", err)
 	}
 }
@@ -132,7 +132,7 @@ func TestChatDeskSolveNeedsABreachReason(t *testing.T) {
 	d.settled("T-000001")
 	d.clock.Set(at("2026-04-07 13:00:01"))
 	d.eventually("the breach", func() bool { return len(events(d.ticket("T-000001"), ticketcore.EventSLABreach)) == 1 })
-	_, err := d.svc.ChatDesk().Solve(context.Background(), "T-000001", "li")
+	_, err := d.svc.ChatDesk().Solve(context.Background(), channels.Act{Ticket: "T-000001", Agent: "li"})
 	if !errors.Is(err, ticketcore.ErrIncomplete) || !strings.Contains(err.Error(), "breach reason") || !strings.Contains(err.Error(), "web console") {
 		t.Errorf("Solve of a breached ticket: %v", err)
 	}
@@ -160,10 +160,10 @@ func TestChatDeskQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := desk.SetPriority(ctx, "T-000017", "li", "urgent"); err != nil {
+	if _, err := desk.SetPriority(ctx, channels.Act{Ticket: "T-000017", Agent: "li"}, "urgent"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := desk.Solve(ctx, "T-000002", "li"); err != nil {
+	if _, err := desk.Solve(ctx, channels.Act{Ticket: "T-000002", Agent: "li"}); err != nil {
 		t.Fatal(err)
 	}
 	queue, err := desk.Queue(ctx, "li")
@@ -191,5 +191,44 @@ func TestChatDeskQueue(t *testing.T) {
 	}
 	if _, err := desk.Queue(ctx, "ghost"); !errors.Is(err, channels.ErrNoAgent) {
 		t.Errorf("the queue of someone not on the desk: %v", err)
+	}
+}
+
+// An act's key makes a retried chat callback act once: the second reply
+// with the same key writes nothing and sends nothing; another key does.
+func TestChatDeskActKeys(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	ctx := context.Background()
+	desk := d.svc.ChatDesk()
+	d.sendFrom("e1", "u1", "", "repair: 屏幕坏了")
+	d.settled("T-000001")
+	act := channels.Act{Ticket: "T-000001", Agent: "li", Key: "wecom/msg/7300000000000000001"}
+	for range 2 {
+		if err := desk.Reply(ctx, act, "已安排上门维修"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	replies := func() int {
+		n := 0
+		for _, e := range d.ticket("T-000001").Timeline {
+			if e.Type == ticketcore.EntryReply && e.By == "li" {
+				n++
+			}
+		}
+		return n
+	}
+	if n := replies(); n != 1 {
+		t.Fatalf("%d replies from one chat message delivered twice", n)
+	}
+	act.Key = "wecom/msg/7300000000000000002"
+	if err := desk.Reply(ctx, act, "已安排上门维修"); err != nil || replies() != 2 {
+		t.Fatalf("another message with the same text: %v, %d replies", err, replies())
+	}
+	solve := channels.Act{Ticket: "T-000001", Agent: "li", Key: "wecom/msg/7300000000000000003"}
+	if _, err := desk.Solve(ctx, solve); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err := desk.Solve(ctx, solve); err != nil || sum.Status != ticketcore.StatusSolved {
+		t.Errorf("a repeated solve: %+v, %v; want the solved ticket and no error", sum, err)
 	}
 }

@@ -97,32 +97,39 @@ func (c channelState) Once(ctx context.Context, key string, ttl time.Duration) (
 	}
 	var first bool
 	err := c.s.store.Update(ctx, func(tx Tx) error {
-		now := c.s.cfg.Now()
-		if err := pruneOnce(tx, now); err != nil {
-			return err
-		}
-		old, err := tx.Meta(metaOnce + key)
-		if err != nil {
-			return err
-		}
-		if first = old == nil || string(old) <= expiryText(now); !first {
-			return nil
-		}
-		if old != nil { // expired but not yet pruned
-			if err := tx.DeleteMeta(metaOnceDue + string(old) + "/" + key); err != nil {
-				return err
-			}
-		}
-		until := expiryText(now.Add(ttl))
-		if err := tx.PutMeta(metaOnce+key, []byte(until)); err != nil {
-			return err
-		}
-		return tx.PutMeta(metaOnceDue+until+"/"+key, nil)
+		var err error
+		first, err = onceTx(tx, key, ttl, c.s.cfg.Now())
+		return err
 	})
 	if err != nil {
 		return false, fmt.Errorf("remember %s: %w", key, err)
 	}
 	return first, nil
+}
+
+// onceTx is Once within tx: whether key is new at now, remembered until
+// now+ttl either way after it.
+func onceTx(tx Tx, key string, ttl time.Duration, now time.Time) (bool, error) {
+	if err := pruneOnce(tx, now); err != nil {
+		return false, err
+	}
+	old, err := tx.Meta(metaOnce + key)
+	if err != nil {
+		return false, err
+	}
+	if old != nil && string(old) > expiryText(now) {
+		return false, nil
+	}
+	if old != nil { // expired but not yet pruned
+		if err := tx.DeleteMeta(metaOnceDue + string(old) + "/" + key); err != nil {
+			return false, err
+		}
+	}
+	until := expiryText(now.Add(ttl))
+	if err := tx.PutMeta(metaOnce+key, []byte(until)); err != nil {
+		return false, err
+	}
+	return true, tx.PutMeta(metaOnceDue+until+"/"+key, nil)
 }
 
 // pruneOnce forgets up to oncePrune Once keys whose time is up at now.

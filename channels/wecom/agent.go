@@ -12,58 +12,71 @@ import (
 // priorityNames shows priorities in Chinese.
 var priorityNames = map[string]string{"urgent": "紧急", "high": "高", "normal": "普通", "low": "低"}
 
-// runCommand carries out cmd for the member userID and returns the answer.
-func (c *Channel) runCommand(ctx context.Context, userID string, cmd command) string {
+// runCommand carries out cmd for the member userID and returns the answer;
+// a claim also closes the ticket's cards. Changes are made under key, the
+// callback's: a retried callback acts once.
+func (c *Channel) runCommand(ctx context.Context, userID string, cmd command, key string) reaction {
 	if cmd.verb == verbHelp {
-		return helpText
+		return reaction{answer: helpText}
 	}
 	agent, refusal := c.agentFor(ctx, userID)
 	if agent == "" {
-		return refusal
+		return reaction{answer: refusal}
 	}
-	if cmd.verb == verbUnknown {
-		return "没看懂这条命令。发送“帮助”查看命令。"
-	}
-	desk := c.deps.Desk
-	var (
-		t   channels.TicketSummary
-		err error
-	)
 	switch cmd.verb {
+	case verbUnknown:
+		return reaction{answer: "没看懂这条命令。发送“帮助”查看命令。"}
 	case verbMine:
-		return c.queue(ctx, agent, cmd.en)
+		return reaction{answer: c.queue(ctx, agent, cmd.en)}
+	case verbShow:
+		return reaction{answer: c.show(ctx, cmd)}
+	}
+	t, err := c.change(ctx, cmd, channels.Act{Ticket: cmd.ticket, Agent: agent, Key: key})
+	if err != nil {
+		return reaction{answer: c.failed(cmd, err)}
+	}
+	re := reaction{answer: say(cmd.en, verbDone[cmd.verb], verbDoneEn[cmd.verb]) + "\n" + c.summary(t)}
+	switch cmd.verb {
+	case verbReply, verbNote:
+		re.answer = say(cmd.en, verbDone[cmd.verb]+" "+cmd.ticket, verbDoneEn[cmd.verb]+" "+cmd.ticket)
+	case verbClaim:
+		re.ticket, re.cardLabel = t.ID, fmt.Sprintf("已由%s接单", t.Assignee)
+	}
+	return re
+}
+
+// change makes the change cmd asks for on the desk.
+func (c *Channel) change(ctx context.Context, cmd command, act channels.Act) (channels.TicketSummary, error) {
+	desk := c.deps.Desk
+	switch cmd.verb {
 	case verbReply, verbNote:
 		if cmd.arg == "" {
-			return say(cmd.en, "内容是空的。", "The text is empty.")
+			return channels.TicketSummary{}, refusal{"内容是空的。", "The text is empty."}
 		}
 		if cmd.verb == verbReply {
-			err = desk.Reply(ctx, cmd.ticket, agent, cmd.arg)
-		} else {
-			err = desk.Note(ctx, cmd.ticket, agent, cmd.arg)
+			return channels.TicketSummary{}, desk.Reply(ctx, act, cmd.arg)
 		}
-		if err == nil {
-			return say(cmd.en, verbDone[cmd.verb]+" "+cmd.ticket, verbDoneEn[cmd.verb]+" "+cmd.ticket)
-		}
+		return channels.TicketSummary{}, desk.Note(ctx, act, cmd.arg)
 	case verbClaim:
-		t, err = desk.Claim(ctx, cmd.ticket, agent)
+		return desk.Claim(ctx, act)
 	case verbTransfer:
-		t, err = desk.Transfer(ctx, cmd.ticket, agent, cmd.arg)
+		return desk.Transfer(ctx, act, cmd.arg)
 	case verbPriority:
 		p, ok := priorityWords[strings.ToLower(cmd.arg)]
 		if !ok {
-			return say(cmd.en, "优先级写紧急、高、普通或低。", "Priority is urgent, high, normal or low.")
+			return channels.TicketSummary{}, refusal{"优先级写紧急、高、普通或低。", "Priority is urgent, high, normal or low."}
 		}
-		t, err = desk.SetPriority(ctx, cmd.ticket, agent, p)
+		return desk.SetPriority(ctx, act, p)
 	case verbSolve:
-		t, err = desk.Solve(ctx, cmd.ticket, agent)
-	case verbShow:
-		return c.show(ctx, cmd)
+		return desk.Solve(ctx, act)
 	}
-	if err != nil {
-		return c.failed(cmd, err)
-	}
-	return say(cmd.en, verbDone[cmd.verb], verbDoneEn[cmd.verb]) + "\n" + c.summary(t)
+	return channels.TicketSummary{}, fmt.Errorf("no change for %q", cmd.verb)
 }
+
+// refusal is a command the channel turns down itself, said in both languages.
+type refusal struct{ zh, en string }
+
+func (r refusal) Error() string { return r.en }
 
 var (
 	verbDone = map[string]string{verbReply: "已回复", verbNote: "已备注", verbClaim: "已接单",
@@ -74,6 +87,10 @@ var (
 
 // failed explains an error of the desk to the agent.
 func (c *Channel) failed(cmd command, err error) string {
+	var r refusal
+	if errors.As(err, &r) {
+		return say(cmd.en, r.zh, r.en)
+	}
 	if errors.Is(err, channels.ErrNoTicket) {
 		return say(cmd.en, "没有工单 "+cmd.ticket+"。", "There is no ticket "+cmd.ticket+".")
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -40,9 +41,10 @@ func (m appMessage) seenKey() string {
 	return fmt.Sprintf("wecom/app/seen/event/%s/%d/%s/%s/%s", m.FromUserName, m.CreateTime, m.Event, m.EventKey, m.TaskID)
 }
 
-// appCallback takes an agent's message or click. It answers WeCom at
-// once and does the work after, so a slow store never makes WeCom retry;
-// a retry that comes anyway is recognised and dropped.
+// appCallback takes an agent's message or click. The change it asks for
+// is made before WeCom gets its answer, under the callback's key, so that
+// nothing acknowledged is lost and a retried callback changes nothing
+// again; the answer to the agent goes out after, once per callback.
 func (c *Channel) appCallback(r *http.Request, plain []byte) error {
 	var m appMessage
 	if err := decode(plain, &m); err != nil {
@@ -51,41 +53,65 @@ func (c *Channel) appCallback(r *http.Request, plain []byte) error {
 	if m.FromUserName == "" {
 		return badCallback{"the app callback names no sender"}
 	}
-	first, err := c.deps.State.Once(r.Context(), m.seenKey(), seenTTL)
-	if err != nil {
-		return err
-	}
-	if !first {
-		c.log.Debug("dropped a repeated app callback", "user", m.FromUserName, "msgtype", m.MsgType, "event", m.Event)
+	if m.AgentID != "" && m.AgentID != strconv.Itoa(c.cfg.AgentID) {
+		c.log.Debug("ignored a callback of another app", "agent_id", m.AgentID)
 		return nil
 	}
-	ctx := c.runCtx()
-	if ctx == nil {
-		ctx = context.WithoutCancel(r.Context())
+	re := c.agentAct(r.Context(), m)
+	first, err := c.deps.State.Once(r.Context(), m.seenKey(), seenTTL)
+	if err != nil || !first {
+		return err
 	}
-	c.work.Go(func() { c.agentAct(ctx, m) })
+	c.later(r.Context(), func(ctx context.Context) {
+		if re.cardLabel != "" {
+			c.closeCards(ctx, re.ticket, re.cardLabel, m)
+		}
+		if re.answer != "" {
+			c.tellAgent(ctx, m.FromUserName, re.answer)
+		}
+	})
 	return nil
 }
 
-// agentAct carries out what an agent sent and answers them in the app.
-func (c *Channel) agentAct(ctx context.Context, m appMessage) {
-	var answer string
+// reaction is what the channel says back after an agent's callback.
+type reaction struct {
+	answer    string // a text to the agent
+	ticket    string // a ticket claimed, whose cards …
+	cardLabel string // … have their buttons turned into this
+}
+
+// agentAct carries out what an agent sent.
+func (c *Channel) agentAct(ctx context.Context, m appMessage) reaction {
+	key := m.seenKey()
 	switch {
 	case m.MsgType == "text":
-		answer = c.runCommand(ctx, m.FromUserName, parseCommand(m.Content))
+		return c.runCommand(ctx, m.FromUserName, parseCommand(m.Content), key)
 	case m.MsgType == "event" && m.Event == "template_card_event":
-		answer = c.cardClicked(ctx, m)
+		return c.cardClicked(ctx, m, key)
 	case m.MsgType == "event" && m.Event == "click":
-		answer = c.runCommand(ctx, m.FromUserName, parseCommand(m.EventKey))
+		return c.runCommand(ctx, m.FromUserName, parseCommand(m.EventKey), key)
 	case m.MsgType == "event" && m.Event == "enter_agent":
-		answer = helpText
+		return reaction{answer: helpText}
 	case m.MsgType == "event":
-		return
-	default:
-		answer = "目前只看得懂文字命令。发送“帮助”查看命令。"
+		return reaction{}
 	}
-	if answer != "" {
-		c.tellAgent(ctx, m.FromUserName, answer)
+	return reaction{answer: "目前只看得懂文字命令。发送“帮助”查看命令。"}
+}
+
+// later runs fn beside the callbacks while the channel runs; before Run
+// (a channel only serving callbacks, as in tests) it runs fn at once, and
+// after Run it drops fn: nothing may start once Run has waited.
+func (c *Channel) later(parent context.Context, fn func(context.Context)) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case c.ctx == nil:
+		fn(context.WithoutCancel(parent))
+	case c.stopped:
+		c.log.Warn("stopping: an answer to an agent is not sent")
+	default:
+		ctx := c.ctx
+		c.work.Go(func() { fn(ctx) })
 	}
 }
 
@@ -97,7 +123,7 @@ func (c *Channel) agentFor(ctx context.Context, userID string) (string, string) 
 	}
 	agent, err := c.deps.Desk.AgentFor(ctx, channels.WeCom, userID)
 	if errors.Is(err, channels.ErrNoAgent) {
-		return "", fmt.Sprintf("你的企业微信账号（%s）还没有对应的 loopdesk 客服。请管理员在客服配置的 notify 中加上 wecom: %s。", userID, userID)
+		return "", fmt.Sprintf("你的企业微信账号（%s）还没有对应的 loopdesk 客服。请管理员在客服配置的 notify 中加上 wecom: %s。\n(%v)", userID, userID, err)
 	}
 	if err != nil {
 		c.log.Error("map a WeCom member to an agent", "err", err)

@@ -66,6 +66,41 @@ func TestAgentCommands(t *testing.T) {
 	}
 }
 
+// An agent's reply is made before WeCom hears "success": when the store
+// fails after it, WeCom is answered 500 and retries, and the retry neither
+// replies twice nor stays unanswered.
+func TestAgentCommandActsBeforeTheAnswer(t *testing.T) {
+	r := newRig(t)
+	plain := "<xml><ToUserName><![CDATA[" + testCorp + "]]></ToUserName><FromUserName><![CDATA[li]]></FromUserName>" +
+		"<CreateTime>1764151200</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[T-000001 马上处理]]></Content>" +
+		"<MsgId>7300000000000000009</MsgId><AgentID>1000002</AgentID></xml>"
+	r.core.mu.Lock()
+	r.core.onceErrs = 1
+	r.core.mu.Unlock()
+	for _, want := range []int{http.StatusInternalServerError, http.StatusOK, http.StatusOK} {
+		req, err := r.dbl.SignedRequest(http.MethodPost, r.srv.URL+"/hooks/wecom", []byte(plain))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("callback answered %d, want %d", resp.StatusCode, want)
+		}
+		if done := r.core.desk.done(); len(done) != 1 {
+			t.Fatalf("acted %v after a callback answered %d", done, want)
+		}
+	}
+	r.answers(1)
+	r.ch.work.Wait()
+	if n := len(r.dbl.AppMessages()); n != 1 {
+		t.Errorf("%d answers to the agent, want 1", n)
+	}
+}
+
 // The same callback delivered again (WeCom's retry) acts once.
 func TestRepeatedAgentCallbackActsOnce(t *testing.T) {
 	r := newRig(t)
@@ -90,8 +125,8 @@ func TestRepeatedAgentCallbackActsOnce(t *testing.T) {
 	}
 }
 
-// A new ticket reaches the agent as a card; Claim on it claims the ticket
-// and turns the buttons into who claimed it.
+// A new ticket reaches two agents as cards; Claim on one claims the
+// ticket, and both cards' buttons turn into who claimed it.
 func TestTicketCardClaim(t *testing.T) {
 	r := newRig(t)
 	n := notify.Notice{ID: "msg-0000000007-cardcard", Kind: notify.KindNewTicket, TicketID: "T-000001",
@@ -100,10 +135,15 @@ func TestTicketCardClaim(t *testing.T) {
 	if err := r.ch.Notifier().Notify(t.Context(), n); err != nil {
 		t.Fatal(err)
 	}
+	other := n
+	other.ID, other.To = "msg-0000000008-cardcard", notify.Recipient{Agent: "wang", Address: "wang"}
+	if err := r.ch.Notifier().Notify(t.Context(), other); err != nil {
+		t.Fatal(err)
+	}
 	cards := r.dbl.AppMessages()
-	if len(cards) != 1 || cards[0].MsgType != "template_card" || cards[0].CardType != "button_interaction" ||
+	if len(cards) != 2 || cards[0].MsgType != "template_card" || cards[0].CardType != "button_interaction" ||
 		cards[0].TaskID != n.ID || len(cards[0].Buttons) != 2 || cards[0].Buttons[0].Key != "claim T-000001" {
-		t.Fatalf("card: %+v", cards)
+		t.Fatalf("cards: %+v", cards)
 	}
 	var body struct {
 		Duplicate int `json:"enable_duplicate_check"`
@@ -117,9 +157,16 @@ func TestTicketCardClaim(t *testing.T) {
 	if status, err := r.dbl.ClickButton("li", n.ID, "claim T-000001"); err != nil || status != http.StatusOK {
 		t.Fatalf("click: %d %v", status, err)
 	}
-	r.eventually("the card update", func() bool { return len(r.dbl.CardUpdates()) == 1 })
-	if u := r.dbl.CardUpdates()[0]; u.ReplaceName != "已由李敏接单" || !slices.Equal(u.UserIDs, []string{"li"}) {
-		t.Errorf("card update %+v", u)
+	r.eventually("the card updates", func() bool { return len(r.dbl.CardUpdates()) == 2 })
+	var who []string
+	for _, u := range r.dbl.CardUpdates() {
+		if u.ReplaceName != "已由李敏接单" {
+			t.Errorf("card update %+v", u)
+		}
+		who = append(who, u.UserIDs...)
+	}
+	if slices.Sort(who); !slices.Equal(who, []string{"li", "wang"}) {
+		t.Errorf("cards updated for %v, want li's and wang's", who)
 	}
 	if done := r.core.desk.done(); !slices.Equal(done, []string{"claim T-000001 li"}) {
 		t.Errorf("desk did %v", done)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -78,9 +79,15 @@ type Channel struct {
 	syncs   *syncer
 	limiter *memberLimiter
 	work    sync.WaitGroup // agents' commands in hand
+	// waitBase paces retries: a failed sync waits waitBase, doubling; a
+	// stalled one waitBase/5 more each time. Tests shorten it.
+	waitBase time.Duration
 
-	mu  sync.Mutex
-	ctx context.Context // Run's, for work a callback starts; nil before Run
+	mu      sync.Mutex
+	ctx     context.Context // Run's, for work a callback starts; nil before Run
+	stopped bool            // Run is done: no work may start
+	// accounts are the kf accounts known to be in the State's list.
+	accounts map[string]bool
 }
 
 // New checks cfg and returns the channel. Attach it to the ticket core for
@@ -100,9 +107,12 @@ func New(cfg Config, deps Deps) (*Channel, error) {
 		return nil, errors.New("wecom: the app's secret needs its agent_id")
 	}
 	cfg.applyDefaults()
+	if err := checkAPIBase(cfg.APIBase); err != nil {
+		return nil, err
+	}
 	c := &Channel{cfg: cfg, deps: deps, crypt: crypt,
 		log:     cfg.Logger.With("channel", channels.WeCom),
-		limiter: newMemberLimiter(cfg.Now)}
+		limiter: newMemberLimiter(cfg.Now), waitBase: time.Second, accounts: map[string]bool{}}
 	owner := processID()
 	if cfg.KFSecret != "" {
 		c.kf = c.newClient("kf", cfg.KFSecret, owner)
@@ -110,17 +120,22 @@ func New(cfg Config, deps Deps) (*Channel, error) {
 	if cfg.Secret != "" {
 		c.app = c.newClient(fmt.Sprintf("app/%d", cfg.AgentID), cfg.Secret, owner)
 	}
-	c.syncs = newSyncer(c.syncAccount, c.log)
+	c.syncs = newSyncer(c.syncAccount, func(failures int) time.Duration { return retryWait(c.waitBase, failures) }, c.log)
 	return c, nil
 }
 
 func (cfg *Config) applyDefaults() {
-	cfg.APIBase = strings.TrimRight(cfg.APIBase, "/")
+	cfg.APIBase = strings.TrimRight(strings.TrimSpace(cfg.APIBase), "/")
 	if cfg.APIBase == "" {
 		cfg.APIBase = DefaultAPIBase
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		cfg.HTTPClient = &http.Client{}
+	}
+	if cfg.HTTPClient.Timeout <= 0 { // the library's default client has none: never wait forever
+		client := *cfg.HTTPClient
+		client.Timeout = 10 * time.Second
+		cfg.HTTPClient = &client
 	}
 	if cfg.MaxMedia <= 0 {
 		cfg.MaxMedia = 20 << 20
@@ -137,6 +152,18 @@ func (cfg *Config) applyDefaults() {
 	cfg.ConsoleURL = strings.TrimRight(cfg.ConsoleURL, "/")
 }
 
+// checkAPIBase accepts scheme://host[:port] and nothing more: the paths
+// and the access token are added to it, and a malformed base would put the
+// secret into error messages.
+func checkAPIBase(base string) error {
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		u.Path != "" || u.RawQuery != "" || u.User != nil || u.Fragment != "" {
+		return fmt.Errorf("wecom: api_base must be scheme://host[:port], e.g. %s", DefaultAPIBase)
+	}
+	return nil
+}
+
 // newClient returns an API client with its own token: the app's and kf's
 // are distinct, so are their State keys.
 func (c *Channel) newClient(kind, secret, owner string) *client {
@@ -146,17 +173,19 @@ func (c *Channel) newClient(kind, secret, owner string) *client {
 	return &client{base: c.cfg.APIBase, http: c.cfg.HTTPClient, tokens: ts}
 }
 
+var _ channels.Channel = (*Channel)(nil)
+
 // Name is channels.WeCom.
 func (c *Channel) Name() string { return channels.WeCom }
 
 // KFHandler serves the 微信客服 callback URL (/hooks/wecom/kf).
 func (c *Channel) KFHandler() http.Handler {
-	return callback{crypt: c.crypt, log: c.log, handle: c.kfCallback}
+	return callback{crypt: c.crypt, log: c.log, now: c.cfg.Now, handle: c.kfCallback}
 }
 
 // AppHandler serves the self-built app's callback URL (/hooks/wecom).
 func (c *Channel) AppHandler() http.Handler {
-	return callback{crypt: c.crypt, log: c.log, handle: c.appCallback}
+	return callback{crypt: c.crypt, log: c.log, now: c.cfg.Now, handle: c.appCallback}
 }
 
 // Run does the work callbacks start (syncing kf messages, answering
@@ -172,16 +201,12 @@ func (c *Channel) Run(ctx context.Context) error {
 		c.catchUp(ctx)
 	}
 	<-ctx.Done()
+	c.mu.Lock()
+	c.stopped = true
+	c.mu.Unlock()
 	c.syncs.wait()
 	c.work.Wait()
 	return nil
-}
-
-// runCtx is Run's context, or nil before Run.
-func (c *Channel) runCtx() context.Context {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.ctx
 }
 
 // processID tells this process's refresh leases from others'.

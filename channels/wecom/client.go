@@ -71,8 +71,8 @@ func (c *client) do(ctx context.Context, path string, build func(token string) (
 			return err
 		}
 		req, err := build(token)
-		if err != nil {
-			return channels.Permanent(fmt.Errorf("wecom %s: %w", path, err))
+		if err != nil { // err would show the URL, token and all
+			return channels.Permanent(fmt.Errorf("wecom %s: the request could not be made", path))
 		}
 		raw, err := c.roundTrip(req, path)
 		if err != nil {

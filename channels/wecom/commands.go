@@ -29,8 +29,10 @@ type command struct {
 	en     bool   // typed in English: answer in English
 }
 
-// ticketRef matches "T-000123", "t123", "#123", "#T-000123".
-const ticketRef = `(#?[Tt]-?\d{1,9}|#\d{1,9})`
+// ticketRef matches "T-000123", "t-123", "#123", "#T-000123": a ticket
+// is named with its dash or a #, so that "T3 开会" is no reply to T-000003.
+// The digits run to the first non-digit; more than 9 name no ticket.
+const ticketRef = `(#?[Tt]-\d+|#\d+)`
 
 // commandForms are the command shapes, Chinese and English, tried in order.
 var commandForms = []struct {
@@ -50,7 +52,7 @@ var commandForms = []struct {
 	{regexp.MustCompile(`^(?i:solve|close|done)\s+` + ticketRef + `\s*$`), verbSolve, true},
 	{regexp.MustCompile(`^(?:查看|详情)\s*` + ticketRef + `\s*$`), verbShow, false},
 	{regexp.MustCompile(`^(?i:show|view)\s+` + ticketRef + `\s*$`), verbShow, true},
-	{regexp.MustCompile(`^` + ticketRef + `[\s:：,，]*(.*)$`), verbReply, false},
+	{regexp.MustCompile(`^` + ticketRef + `(?:[\s:：,，]+(.*))?$`), verbReply, false},
 }
 
 var (
@@ -80,7 +82,11 @@ func parseCommand(text string) command {
 		if m == nil {
 			continue
 		}
-		cmd := command{verb: f.verb, ticket: normalizeTicket(m[1]), en: f.en}
+		ticket, ok := normalizeTicket(m[1])
+		if !ok {
+			return command{verb: verbUnknown}
+		}
+		cmd := command{verb: f.verb, ticket: ticket, en: f.en}
 		if len(m) > 2 {
 			cmd.arg = strings.TrimSpace(m[2])
 		}
@@ -93,10 +99,13 @@ func parseCommand(text string) command {
 }
 
 // normalizeTicket writes a ticket reference as the ticket id.
-func normalizeTicket(ref string) string {
-	digits := strings.TrimLeft(ref, "#TtT-")
-	n, _ := strconv.ParseUint(digits, 10, 64)
-	return fmt.Sprintf("T-%06d", n)
+func normalizeTicket(ref string) (string, bool) {
+	digits := strings.TrimLeft(ref, "#Tt-")
+	n, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil || len(digits) > 9 || n == 0 {
+		return "", false
+	}
+	return fmt.Sprintf("T-%06d", n), true
 }
 
 func isASCII(s string) bool {

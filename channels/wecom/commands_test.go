@@ -32,6 +32,10 @@ func TestParseCommand(t *testing.T) {
 		{"你好", command{verb: verbUnknown}},
 		{"接单", command{verb: verbUnknown}},
 		{"关闭 T-000123 现在", command{verb: verbUnknown}},
+		{"T3 开会", command{verb: verbUnknown}},
+		{"#1234567890 hi", command{verb: verbUnknown}},
+		{"#0 hi", command{verb: verbUnknown}},
+		{"T-000123", command{verb: verbReply, ticket: "T-000123", en: true}}, // empty: answered "the text is empty"
 	}
 	for _, c := range cases {
 		if got := parseCommand(c.in); got != c.want {

@@ -30,6 +30,7 @@ type memCore struct {
 	// failAt makes the failAt-th HandleBatch call fail (once).
 	failAt     int
 	calls      int
+	onceErrs   int // the next onceErrs Once calls fail
 	duplicates int
 }
 
@@ -105,6 +106,10 @@ func (c *memCore) Update(_ context.Context, key string, fn func([]byte) ([]byte,
 func (c *memCore) Once(_ context.Context, key string, ttl time.Duration) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.onceErrs > 0 {
+		c.onceErrs--
+		return false, errors.New("the store is down")
+	}
 	if until, ok := c.seen[key]; ok && c.now().Before(until) {
 		return false, nil
 	}
@@ -125,6 +130,7 @@ func (c *memCore) DeliveryFailed(_ context.Context, id, reason string) error {
 // memDesk records agents' actions; member "li" is agent "li".
 type memDesk struct {
 	mu      sync.Mutex
+	keys    map[string]bool
 	actions []string
 	tickets map[string]channels.TicketSummary
 }
@@ -159,43 +165,55 @@ func (d *memDesk) Ticket(_ context.Context, id string) (channels.TicketSummary, 
 	return d.ticket(id)
 }
 
-func (d *memDesk) Reply(_ context.Context, id, agent, text string) error {
-	if _, err := d.ticket(id); err != nil {
-		return err
+// act records an act once per key, as the core does.
+func (d *memDesk) act(a channels.Act, format string, args ...any) (channels.TicketSummary, error) {
+	t, err := d.ticket(a.Ticket)
+	if err != nil {
+		return t, err
 	}
-	d.did("reply %s %s %s", id, agent, text)
-	return nil
+	d.mu.Lock()
+	if d.keys == nil {
+		d.keys = map[string]bool{}
+	}
+	seen := a.Key != "" && d.keys[a.Key]
+	d.keys[a.Key] = true
+	d.mu.Unlock()
+	if !seen {
+		d.did(format, args...)
+	}
+	return t, nil
 }
 
-func (d *memDesk) Note(_ context.Context, id, agent, text string) error {
-	d.did("note %s %s %s", id, agent, text)
-	return nil
+func (d *memDesk) Reply(_ context.Context, a channels.Act, text string) error {
+	_, err := d.act(a, "reply %s %s %s", a.Ticket, a.Agent, text)
+	return err
 }
 
-func (d *memDesk) Claim(_ context.Context, id, agent string) (channels.TicketSummary, error) {
-	t, err := d.ticket(id)
-	d.did("claim %s %s", id, agent)
+func (d *memDesk) Note(_ context.Context, a channels.Act, text string) error {
+	_, err := d.act(a, "note %s %s %s", a.Ticket, a.Agent, text)
+	return err
+}
+
+func (d *memDesk) Claim(_ context.Context, a channels.Act) (channels.TicketSummary, error) {
+	t, err := d.act(a, "claim %s %s", a.Ticket, a.Agent)
 	t.Assignee = "李敏"
 	return t, err
 }
 
-func (d *memDesk) Transfer(_ context.Context, id, agent, group string) (channels.TicketSummary, error) {
-	t, err := d.ticket(id)
-	d.did("transfer %s %s %s", id, agent, group)
+func (d *memDesk) Transfer(_ context.Context, a channels.Act, group string) (channels.TicketSummary, error) {
+	t, err := d.act(a, "transfer %s %s %s", a.Ticket, a.Agent, group)
 	t.Group = group
 	return t, err
 }
 
-func (d *memDesk) SetPriority(_ context.Context, id, agent, p string) (channels.TicketSummary, error) {
-	t, err := d.ticket(id)
-	d.did("priority %s %s %s", id, agent, p)
+func (d *memDesk) SetPriority(_ context.Context, a channels.Act, p string) (channels.TicketSummary, error) {
+	t, err := d.act(a, "priority %s %s %s", a.Ticket, a.Agent, p)
 	t.Priority = p
 	return t, err
 }
 
-func (d *memDesk) Solve(_ context.Context, id, agent string) (channels.TicketSummary, error) {
-	t, err := d.ticket(id)
-	d.did("solve %s %s", id, agent)
+func (d *memDesk) Solve(_ context.Context, a channels.Act) (channels.TicketSummary, error) {
+	t, err := d.act(a, "solve %s %s", a.Ticket, a.Agent)
 	t.Status = "solved"
 	return t, err
 }

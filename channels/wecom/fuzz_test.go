@@ -54,7 +54,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		var m appMessage
 		_ = decode(doc, &m)
-		var ev kfEvent
+		var ev kfCallbackEvent
 		_ = decode(doc, &ev)
 		var env envelope
 		_ = decode(doc, &env)

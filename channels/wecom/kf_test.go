@@ -3,10 +3,13 @@ package wecom
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/loopdesk/loopdesk/channels"
@@ -168,3 +171,71 @@ func TestForgedKFCallbackSyncsNothing(t *testing.T) {
 		t.Errorf("%d messages stored", n)
 	}
 }
+
+// A page with a message loopdesk cannot read keeps it as such (the
+// customer wrote); one without a msgid cannot be kept; the cursor moves on.
+func TestUnreadableMessagesInAPage(t *testing.T) {
+	r := newRig(t)
+	page := []json.RawMessage{
+		json.RawMessage(`{"msgid":"m-odd","open_kfid":"` + testKF + `","external_userid":"wmU","send_time":1764151200,"origin":3,"msgtype":"text","text":{"content":5}}`),
+		json.RawMessage(`{"open_kfid":"` + testKF + `","origin":3,"msgtype":"text","text":{"content":"no id"}}`),
+		json.RawMessage(`{"msgid":"m-ok","open_kfid":"` + testKF + `","external_userid":"wmU","send_time":1764151201,"origin":3,"msgtype":"text","text":{"content":"你好"}}`),
+	}
+	at := channels.Checkpoint{Key: kfCursorKey + testKF, Value: []byte("next")}
+	if err := r.ch.takePage(t.Context(), page, "", at); err != nil {
+		t.Fatal(err)
+	}
+	got := r.core.messages()
+	if len(got) != 2 || got[0].Text != "[无法读取的消息：text]" || !strings.Contains(got[0].Meta["raw"], `"content":5`) || got[1].Text != "你好" {
+		t.Fatalf("stored %+v", got)
+	}
+	if cur, _ := r.core.Get(t.Context(), at.Key); string(cur) != "next" {
+		t.Errorf("cursor %q", cur)
+	}
+}
+
+// sync_msg answering has_more with nothing and the same cursor, again and
+// again: the sync gives up after a few, tries later, and gets everything.
+func TestStalledSyncTriesAgain(t *testing.T) {
+	r := newRig(t)
+	r.dbl.SetEmptyPages(maxStalls + 3)
+	r.dbl.AddKFMessages(testKF, wecomtest.KFMessage{ExternalUserID: "wmS", Text: "在吗"})
+	if _, err := r.dbl.CallKF(testKF); err != nil {
+		t.Fatal(err)
+	}
+	r.eventually("the message", func() bool { return len(r.core.messages()) == 1 })
+	r.idle()
+	if n := r.dbl.SyncCalls(); n > maxStalls+5 {
+		t.Errorf("%d sync_msg calls for one message", n)
+	}
+}
+
+// A media download that fails for a while (a network error, WeCom busy)
+// is not turned into a reference: the page is read again until the file
+// comes, and the message is stored once, with it.
+func TestTransientMediaFailureRetriesThePage(t *testing.T) {
+	var fail atomic.Int32
+	fail.Store(2)
+	r := newRig(t, func(c *Config) {
+		c.HTTPClient = &http.Client{Transport: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+			if req.URL.Path == "/cgi-bin/media/get" && fail.Add(-1) >= 0 {
+				return nil, errors.New("connection reset by peer")
+			}
+			return http.DefaultTransport.RoundTrip(req)
+		})}
+	})
+	img := r.dbl.AddMedia([]byte("\x89PNG\r\n\x1a\nimage"), "image/png", "photo.png")
+	r.dbl.AddKFMessages(testKF, wecomtest.KFMessage{ExternalUserID: "wmM", MsgType: "image", MediaID: img})
+	if _, err := r.dbl.CallKF(testKF); err != nil {
+		t.Fatal(err)
+	}
+	r.eventually("the image", func() bool { return len(r.core.messages()) == 1 })
+	r.idle()
+	if m := r.core.messages()[0]; len(m.Attachments) != 1 || m.Attachments[0].Filename != "photo.png" || r.core.duplicates != 0 {
+		t.Errorf("stored %+v (%d duplicates)", m, r.core.duplicates)
+	}
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -26,7 +26,8 @@ var failTypes = map[uint32]string{
 // kfEvent acts on a system event of sync_msg: a welcome for a customer who
 // opens the chat, a failure for a reply WeChat did not deliver after all.
 // An error (the store failing) stops the sync, so the page is read again.
-func (c *Channel) kfEvent(ctx context.Context, m kfMessage, raw json.RawMessage) error {
+func (c *Channel) kfEvent(ctx context.Context, m kfMessage) error {
+	raw := m.raw
 	var ev syncmsg.EventMessage
 	if err := json.Unmarshal(raw, &ev); err != nil {
 		c.log.Warn("skipped an unreadable kf event", "err", err)

@@ -3,6 +3,7 @@ package wecom
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -47,10 +48,12 @@ func splitThread(thread string) (openKfID, user string, ok bool) {
 	return openKfID, user, ok && openKfID != "" && user != ""
 }
 
-// customerMessage turns what a customer sent into an inbound message;
-// media is downloaded, or kept as a reference when that fails. ok is false
-// for a message with nothing loopdesk can show.
-func (c *Channel) customerMessage(ctx context.Context, m kfMessage, raw json.RawMessage) (channels.Message, bool) {
+// customerMessage turns what a customer sent into an inbound message.
+// One loopdesk cannot read is kept as such (the customer wrote; an agent
+// should know), its raw JSON in Meta. Media is downloaded; media WeChat no
+// longer has, or too large, stays a reference with the reason in Meta.
+// Other download failures are errors: the page is read again later.
+func (c *Channel) customerMessage(ctx context.Context, m kfMessage) (channels.Message, error) {
 	msg := channels.Message{Channel: channels.WeCom, ExternalID: m.MsgID,
 		Thread: kfThread(m.OpenKFID, m.ExternalUserID),
 		From:   channels.Party{ID: m.ExternalUserID},
@@ -58,26 +61,28 @@ func (c *Channel) customerMessage(ctx context.Context, m kfMessage, raw json.Raw
 	if m.SendTime > 0 {
 		msg.SentAt = time.Unix(int64(m.SendTime), 0)
 	}
-	text, mediaID, err := describe(m.MsgType, raw)
-	if err != nil {
-		c.log.Warn("skipped an unreadable kf message", "msgtype", m.MsgType, "err", err)
-		return channels.Message{}, false
+	text, mediaID, err := describe(m.MsgType, m.raw)
+	if err != nil || strings.TrimSpace(text) == "" {
+		c.log.Warn("kept an unreadable kf message as such", "msgtype", m.MsgType, "err", err)
+		msg.Text = "[无法读取的消息：" + m.MsgType + "]"
+		msg.Meta["raw"] = truncate(string(m.raw), 2000)
+		return msg, nil
 	}
 	msg.Text = text
-	if mediaID != "" {
-		a, err := c.download(ctx, mediaID)
-		if err != nil {
-			c.log.Warn("kept a kf media message as a reference", "msgtype", m.MsgType, "err", err)
-			msg.Meta["media_id"] = mediaID
-			msg.Text = text + "（" + err.Error() + "）"
-		} else {
-			msg.Attachments = []channels.Attachment{a}
-		}
+	if mediaID == "" {
+		return msg, nil
 	}
-	if strings.TrimSpace(msg.Text) == "" && len(msg.Attachments) == 0 {
-		return channels.Message{}, false
+	a, err := c.download(ctx, mediaID)
+	switch {
+	case err == nil:
+		msg.Attachments = []channels.Attachment{a}
+	case errors.Is(err, errMediaGone):
+		msg.Text += "（文件未能取回）"
+		msg.Meta["media_id"], msg.Meta["media_error"] = mediaID, err.Error()
+	default:
+		return channels.Message{}, fmt.Errorf("download the media of kf message %s: %w", m.MsgID, err)
 	}
-	return msg, true
+	return msg, nil
 }
 
 // describe returns the text a message shows on the ticket and the

@@ -2,6 +2,8 @@ package wecom
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"mime"
@@ -12,9 +14,16 @@ import (
 	"github.com/loopdesk/loopdesk/channels"
 )
 
+// errMediaGone: media the channel will never get (WeChat keeps media 3
+// days; a file over MaxMedia is not taken).
+var errMediaGone = errors.New("media not available")
+
+// codeBadMediaID: 不合法的media_id, which an expired one is.
+const codeBadMediaID = 40007
+
 // download fetches a customer's media (media/get, docs path 90254) as an
-// attachment. Media ids live 3 days; one past that, or a file over
-// MaxMedia, is an error and the message keeps the reference.
+// attachment. Errors wrapping errMediaGone will not get better by trying
+// again; others may.
 func (c *Channel) download(ctx context.Context, mediaID string) (channels.Attachment, error) {
 	const path = "/cgi-bin/media/get"
 	for try := 0; ; try++ {
@@ -24,17 +33,21 @@ func (c *Channel) download(ctx context.Context, mediaID string) (channels.Attach
 		}
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet,
 			c.kf.url(path, token, url.Values{"media_id": {mediaID}}), nil)
-		if err != nil {
-			return channels.Attachment{}, err
+		if err != nil { // err would show the URL, token and all
+			return channels.Attachment{}, fmt.Errorf("wecom %s: the request could not be made", path)
 		}
 		resp, err := c.kf.http.Do(req)
 		if err != nil {
 			return channels.Attachment{}, fmt.Errorf("media not downloaded: %w", redactURL(err))
 		}
 		a, err := c.readMedia(resp, path)
-		if ae, ok := err.(*apiError); ok && badToken(ae.Code) && try == 0 {
+		var ae *apiError
+		if errors.As(err, &ae) && badToken(ae.Code) && try == 0 {
 			c.kf.tokens.Invalidate(ctx, token)
 			continue
+		}
+		if errors.As(err, &ae) && ae.Code == codeBadMediaID {
+			err = fmt.Errorf("%w: WeChat no longer has it (%w)", errMediaGone, err)
 		}
 		return a, err
 	}
@@ -46,22 +59,31 @@ func (c *Channel) readMedia(resp *http.Response, path string) (channels.Attachme
 	if resp.StatusCode != http.StatusOK {
 		return channels.Attachment{}, fmt.Errorf("media not downloaded: HTTP %d", resp.StatusCode)
 	}
-	ctype := resp.Header.Get("Content-Type")
+	ctype, disposition := resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition")
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxMedia+1))
 	if err != nil {
 		return channels.Attachment{}, fmt.Errorf("media not downloaded: %w", err)
 	}
-	if mt, _, _ := mime.ParseMediaType(ctype); mt == "application/json" || mt == "text/plain" {
+	if disposition == "" && isErrorAnswer(data) {
 		if err := decodeAnswer(path, data, nil); err != nil {
 			return channels.Attachment{}, err
 		}
 		return channels.Attachment{}, fmt.Errorf("media not downloaded: an answer without the file")
 	}
 	if int64(len(data)) > c.cfg.MaxMedia {
-		return channels.Attachment{}, fmt.Errorf("media over %d MiB not downloaded", c.cfg.MaxMedia>>20)
+		return channels.Attachment{}, fmt.Errorf("%w: over %d MiB", errMediaGone, c.cfg.MaxMedia>>20)
 	}
-	return channels.Attachment{Filename: mediaFilename(resp.Header.Get("Content-Disposition")),
+	return channels.Attachment{Filename: mediaFilename(disposition),
 		ContentType: ctype, Size: int64(len(data)), Data: data}, nil
+}
+
+// isErrorAnswer tells WeCom's JSON error answer from a file (a customer's
+// .txt or .json file comes with a Content-Disposition; an error without).
+func isErrorAnswer(data []byte) bool {
+	var st struct {
+		ErrCode *int `json:"errcode"`
+	}
+	return json.Unmarshal(data, &st) == nil && st.ErrCode != nil
 }
 
 // mediaFilename reads the file name WeCom gives in Content-Disposition

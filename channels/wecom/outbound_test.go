@@ -1,6 +1,7 @@
 package wecom
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -267,5 +268,77 @@ func TestRevokedTokenRenewedOnce(t *testing.T) {
 	}
 	if again, _ := r.ch.app.tokens.Token(t.Context()); again != app {
 		t.Error("renewing the kf token replaced the app's")
+	}
+}
+
+// Another process holds the refresh lease: this one waits, and takes the
+// token the other stores, without a gettoken call of its own.
+func TestTokenLeaseOfAnotherProcess(t *testing.T) {
+	r := newRig(t)
+	ts := r.ch.kf.tokens
+	lease, _ := json.Marshal(storedToken{LeaseUntil: time.Now().Add(refreshLease), Owner: "another-process"})
+	if err := r.core.Update(t.Context(), ts.key, func([]byte) ([]byte, error) { return lease, nil }); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan string)
+	go func() {
+		tok, err := ts.Token(t.Context())
+		if err != nil {
+			t.Error(err)
+		}
+		done <- tok
+	}()
+	// The other process finishes its refresh.
+	theirs, _ := json.Marshal(storedToken{Token: "their-token", Expires: r.clock.Now().Add(2 * time.Hour)})
+	if err := r.core.Update(t.Context(), ts.key, func([]byte) ([]byte, error) { return theirs, nil }); err != nil {
+		t.Fatal(err)
+	}
+	if tok := <-done; tok != "their-token" {
+		t.Fatalf("got %q, want the other process's token", tok)
+	}
+	if n := r.dbl.GetTokenCalls("kf-secret"); n != 0 {
+		t.Errorf("%d gettoken calls while another process held the lease", n)
+	}
+}
+
+// A lease left by a process that died ends: the next caller refreshes.
+func TestTokenStaleLeaseEnds(t *testing.T) {
+	r := newRig(t)
+	ts := r.ch.kf.tokens
+	dead, _ := json.Marshal(storedToken{LeaseUntil: time.Now().Add(-time.Second), Owner: "dead-process"})
+	r.core.Update(t.Context(), ts.key, func([]byte) ([]byte, error) { return dead, nil })
+	if _, err := ts.Token(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if n := r.dbl.GetTokenCalls("kf-secret"); n != 1 {
+		t.Errorf("%d gettoken calls, want 1", n)
+	}
+}
+
+// A wrong secret: the failure is answered to every caller for a few
+// seconds instead of asking WeCom on every send.
+func TestFailedRefreshRemembered(t *testing.T) {
+	r := newRig(t, func(c *Config) { c.KFSecret = "wrong" })
+	for range 5 {
+		if _, err := r.ch.kf.tokens.Token(t.Context()); err == nil {
+			t.Fatal("a token for a wrong secret")
+		}
+	}
+	if n := r.dbl.GetTokenCalls("wrong"); n != 1 {
+		t.Errorf("%d gettoken calls for five callers in a row, want 1", n)
+	}
+}
+
+// After Run returns, callbacks still act (the change is made before the
+// answer) but start no work: nothing runs after Run has waited.
+func TestCallbackAfterRunStops(t *testing.T) {
+	r := newRig(t)
+	r.stop()
+	r.agent("li", "T-000001 好的")
+	if done := r.core.desk.done(); len(done) != 1 {
+		t.Fatalf("acted %v", done)
+	}
+	if n := len(r.dbl.AppMessages()); n != 0 {
+		t.Errorf("%d answers sent after Run stopped", n)
 	}
 }

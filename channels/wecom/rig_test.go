@@ -37,6 +37,7 @@ type rig struct {
 	core  *memCore
 	ch    *Channel
 	srv   *httptest.Server
+	stop  func() // ends Run and waits for it; idempotent
 }
 
 const (
@@ -64,6 +65,7 @@ func newRig(t *testing.T, tweak ...func(*Config)) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ch.waitBase = 10 * time.Millisecond
 	mux := http.NewServeMux()
 	mux.Handle("/hooks/wecom/kf", ch.KFHandler())
 	mux.Handle("/hooks/wecom", ch.AppHandler())
@@ -73,8 +75,11 @@ func newRig(t *testing.T, tweak ...func(*Config)) *rig {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = ch.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &rig{t: t, clock: clk, dbl: dbl, core: core, ch: ch, srv: srv}
+	r := &rig{t: t, clock: clk, dbl: dbl, core: core, ch: ch, srv: srv}
+	var once sync.Once
+	r.stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(r.stop)
+	return r
 }
 
 // eventually waits for cond, which work started by a callback makes true.

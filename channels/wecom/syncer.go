@@ -12,8 +12,9 @@ import (
 // message (and again when an answer is slow), while one sync_msg loop
 // fetches everything there is.
 type syncer struct {
-	run func(ctx context.Context, openKfID, token string) error
-	log *slog.Logger
+	run     func(ctx context.Context, openKfID, token string) error
+	backoff func(failures int) time.Duration
+	log     *slog.Logger
 
 	mu       sync.Mutex
 	ctx      context.Context // nil until start
@@ -27,8 +28,8 @@ type syncState struct {
 	running bool
 }
 
-func newSyncer(run func(context.Context, string, string) error, log *slog.Logger) *syncer {
-	return &syncer{run: run, log: log, accounts: map[string]*syncState{}}
+func newSyncer(run func(context.Context, string, string) error, backoff func(int) time.Duration, log *slog.Logger) *syncer {
+	return &syncer{run: run, backoff: backoff, log: log, accounts: map[string]*syncState{}}
 }
 
 // start lets requests run (those made before start run now).
@@ -82,7 +83,7 @@ func (s *syncer) launch(openKfID string, st *syncState) {
 				s.mu.Lock()
 				st.dirty = true
 				s.mu.Unlock()
-				if !sleep(ctx, retryWait(failures)) {
+				if !sleep(ctx, s.backoff(failures)) {
 					continue
 				}
 			} else {
@@ -92,9 +93,9 @@ func (s *syncer) launch(openKfID string, st *syncState) {
 	})
 }
 
-// retryWait backs off 1 s, 2 s, 4 s … up to a minute.
-func retryWait(failures int) time.Duration {
-	return min(time.Second<<min(failures-1, 6), time.Minute)
+// retryWait backs off base, twice base, four times … up to 64 times base.
+func retryWait(base time.Duration, failures int) time.Duration {
+	return base << min(failures-1, 6)
 }
 
 // wait waits for the syncs in hand (after the start context is done).

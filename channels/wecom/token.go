@@ -22,13 +22,17 @@ const (
 	refreshAhead = 5 * time.Minute
 	refreshLease = 15 * time.Second
 	leaseWait    = 100 * time.Millisecond
+	// failMemo is how long a failed refresh answers every caller at once
+	// instead of asking WeCom again (a wrong secret fails every time).
+	failMemo = 5 * time.Second
 )
 
 // storedToken is a token as kept in the State.
 type storedToken struct {
 	Token   string    `json:"token,omitempty"`
 	Expires time.Time `json:"expires,omitzero"`
-	// LeaseUntil and Owner: who is refreshing, and until when others wait.
+	// LeaseUntil and Owner: who is refreshing, and until when others wait
+	// (wall time: it bounds a wait, unlike Expires, WeCom's time).
 	LeaseUntil time.Time `json:"lease_until,omitzero"`
 	Owner      string    `json:"owner,omitempty"`
 }
@@ -49,21 +53,41 @@ type tokenSource struct {
 	flight singleflight.Group
 	mu     sync.Mutex
 	cached storedToken
+	failed error     // the last refresh's failure
+	until  time.Time // when failed stops being answered
 }
 
-// Token returns a valid token, from memory, the State, or WeCom.
+// Token returns a valid token, from memory, the State, or WeCom. Callers
+// asking at once share one refresh; each stops waiting when its ctx ends.
 func (ts *tokenSource) Token(ctx context.Context) (string, error) {
 	ts.mu.Lock()
-	c := ts.cached
+	c, failed := ts.cached, ts.failed
+	if time.Now().After(ts.until) {
+		failed = nil
+	}
 	ts.mu.Unlock()
 	if ts.fresh(c) {
 		return c.Token, nil
 	}
-	v, err, _ := ts.flight.Do("token", func() (any, error) { return ts.load(context.WithoutCancel(ctx)) })
-	if err != nil {
-		return "", err
+	if failed != nil {
+		return "", failed
 	}
-	return v.(string), nil
+	ch := ts.flight.DoChan("token", func() (any, error) {
+		tok, err := ts.load(context.WithoutCancel(ctx))
+		ts.mu.Lock()
+		ts.failed, ts.until = err, time.Now().Add(failMemo)
+		ts.mu.Unlock()
+		return tok, err
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return "", r.Err
+		}
+		return r.Val.(string), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
 }
 
 func (ts *tokenSource) fresh(t storedToken) bool {
@@ -72,7 +96,7 @@ func (ts *tokenSource) fresh(t storedToken) bool {
 
 // load takes the token from the State, or refreshes it holding the lease.
 func (ts *tokenSource) load(ctx context.Context) (string, error) {
-	deadline := time.Now().Add(refreshLease) // wall time: it bounds a wait, not a lease
+	deadline := time.Now().Add(refreshLease)
 	for {
 		var got storedToken
 		var mine bool
@@ -83,12 +107,11 @@ func (ts *tokenSource) load(ctx context.Context) (string, error) {
 					got = storedToken{}
 				}
 			}
-			now := ts.now()
-			if ts.fresh(got) || (got.LeaseUntil.After(now) && got.Owner != ts.owner) {
+			if ts.fresh(got) || (got.LeaseUntil.After(time.Now()) && got.Owner != ts.owner) {
 				return old, nil
 			}
 			mine = true
-			got.LeaseUntil, got.Owner = now.Add(refreshLease), ts.owner
+			got.LeaseUntil, got.Owner = time.Now().Add(refreshLease), ts.owner
 			return json.Marshal(got)
 		})
 		if err != nil {
@@ -136,8 +159,8 @@ func (ts *tokenSource) refresh(ctx context.Context) (string, error) {
 func (ts *tokenSource) fetch(ctx context.Context) (string, time.Duration, error) {
 	q := url.Values{"corpid": {ts.corpID}, "corpsecret": {ts.secret}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ts.base+"/cgi-bin/gettoken?"+q.Encode(), nil)
-	if err != nil {
-		return "", 0, channels.Permanent(fmt.Errorf("wecom gettoken: %w", err))
+	if err != nil { // err would show the URL, secret and all
+		return "", 0, channels.Permanent(fmt.Errorf("wecom gettoken: the request could not be made"))
 	}
 	c := client{http: ts.http}
 	raw, err := c.roundTrip(req, "/cgi-bin/gettoken")

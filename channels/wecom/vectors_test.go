@@ -20,8 +20,9 @@ func vectorRig(t *testing.T, corpID string) (*Channel, *memCore, *wecomtest.Serv
 		AppSecret: "app-secret", KFSecret: "kf-secret", AgentID: 218})
 	t.Cleanup(dbl.Close)
 	core := newMemCore(time.Now)
+	sampleTime := func() time.Time { return time.Unix(1409659813, 0) } // when Tencent made the samples
 	ch, err := New(Config{CorpID: corpID, Token: vecToken, AESKey: vecAESKey, AgentID: 218,
-		Secret: "app-secret", KFSecret: "kf-secret", APIBase: dbl.URL(), Logger: quiet}, core.deps())
+		Secret: "app-secret", KFSecret: "kf-secret", APIBase: dbl.URL(), Logger: quiet, Now: sampleTime}, core.deps())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,5 +132,23 @@ func TestForgedVectorsRefused(t *testing.T) {
 				t.Errorf("stored: seen %v state %v msgs %v", core.seen, core.state, core.msgs)
 			}
 		})
+	}
+}
+
+// A signed callback sent again long after (a replay) is refused, whoever
+// captured it; so is one without a timestamp.
+func TestStaleCallbackRefused(t *testing.T) {
+	ch, core, dbl := vectorRig(t, vecCorpID)
+	ch.cfg.Now = func() time.Time { return time.Unix(1409659813, 0).Add(2 * time.Hour) }
+	for _, h := range []http.Handler{ch.AppHandler(), ch.KFHandler()} {
+		if code, body := serve(h, vectorPOST(vecV2Sig, xmlEnvelope(vecV2Enc))); code != http.StatusUnauthorized {
+			t.Errorf("replayed after 2 hours: %d %s", code, body)
+		}
+		if code, _ := serve(h, vectorGET(vecV1Sig, "", vecV1Nonce, vecV1Echo)); code != http.StatusUnauthorized {
+			t.Errorf("no timestamp: %d", code)
+		}
+	}
+	if len(dbl.AppMessages())+len(core.seen) != 0 {
+		t.Error("a stale callback acted")
 	}
 }

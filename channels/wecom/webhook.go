@@ -2,9 +2,12 @@ package wecom
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/loopdesk/loopdesk/internal/httpjson"
 )
@@ -27,12 +30,33 @@ type envelope struct {
 type callback struct {
 	crypt  crypter
 	log    *slog.Logger
+	now    func() time.Time
 	handle func(r *http.Request, plain []byte) error
+}
+
+// maxSkew is how far a callback's timestamp may be from now. A signed
+// callback captured and sent again later would otherwise act again once
+// its id is forgotten (seenTTL); an hour is well inside that, and far
+// above WeCom's retries and ordinary clock drift.
+const maxSkew = time.Hour
+
+// fresh reports whether timestamp (Unix seconds) is within maxSkew of now.
+func (cb callback) fresh(timestamp string) bool {
+	ts, err := strconv.ParseInt(timestamp, 10, 64)
+	if err != nil {
+		return false
+	}
+	d := cb.now().Sub(time.Unix(ts, 0))
+	return d <= maxSkew && d >= -maxSkew
 }
 
 func (cb callback) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	sig, ts, nonce := q.Get("msg_signature"), q.Get("timestamp"), q.Get("nonce")
+	if (r.Method == http.MethodGet || r.Method == http.MethodPost) && !cb.fresh(ts) {
+		cb.refuse(w, r, fmt.Errorf("timestamp %q is more than %v from now: a replay, or this host's clock is wrong", ts, maxSkew))
+		return
+	}
 	switch r.Method {
 	case http.MethodGet:
 		plain, err := cb.crypt.open(sig, ts, nonce, q.Get("echostr"))

@@ -95,18 +95,23 @@ func (c *Channel) release(ctx context.Context, openKfID, user string, ids []stri
 // failed once it closed.
 func (c *Channel) windowError(ctx context.Context, openKfID, user string, err error) error {
 	var w window
-	if raw, gerr := c.deps.State.Get(ctx, windowKey+openKfID+"/"+user); gerr == nil && raw != nil {
+	if raw, gerr := c.deps.State.Get(ctx, windowStateKey(openKfID, user)); gerr == nil && raw != nil {
 		_ = json.Unmarshal(raw, &w)
 	}
 	closes := w.Last.Add(windowLength)
-	if w.Last.IsZero() || !c.cfg.Now().Before(closes) {
+	if w.Last.IsZero() { // loopdesk lost count; WeChat says too many, not too late
+		closes = c.cfg.Now().Add(windowLength)
+	}
+	if !c.cfg.Now().Before(closes) {
 		return channels.Permanent(fmt.Errorf("%w: %w", errWindowClosed, err))
 	}
 	return channels.Hold(fmt.Errorf("%w: %w", errWindowFull, err), closes)
 }
 
+func windowStateKey(openKfID, user string) string { return windowKey + openKfID + "/" + user }
+
 func (c *Channel) updateWindow(ctx context.Context, openKfID, user string, fn func(*window) error) error {
-	return c.deps.State.Update(ctx, windowKey+openKfID+"/"+user, func(old []byte) ([]byte, error) {
+	return c.deps.State.Update(ctx, windowStateKey(openKfID, user), func(old []byte) ([]byte, error) {
 		var w window
 		if len(old) > 0 {
 			_ = json.Unmarshal(old, &w)

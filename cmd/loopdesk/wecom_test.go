@@ -200,7 +200,14 @@ func TestWeComKill9ReplaysPagesOnce(t *testing.T) {
 			t.Errorf("%q is on the tickets %d times", text, n)
 		}
 	}
-	t.Logf("%d sync_msg calls in all for %d pages", d.SyncCalls(), customers*each/5)
+	// Each restart reads again at most the page it was killed on (and
+	// asks once more at the end): had the cursor not been stored with the
+	// messages, each would start over from the first of the 100 pages.
+	pages, calls := customers*each/5, d.SyncCalls()
+	if calls > pages+2*2+2 {
+		t.Errorf("%d sync_msg calls for %d pages and 2 kills: the restarts did not resume at the stored cursor", calls, pages)
+	}
+	t.Logf("%d sync_msg calls in all for %d pages", calls, pages)
 }
 
 // slowSync proxies to the double, holding each sync_msg answer back a
