@@ -107,12 +107,18 @@ func TestChatDeskUnknownTicket(t *testing.T) {
 	ctx := context.Background()
 	desk := d.svc.ChatDesk()
 	for name, op := range map[string]func() error{
-		"Reply":       func() error { return desk.Reply(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "hi") },
-		"Note":        func() error { return desk.Note(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "hi") },
-		"Claim":       func() error { _, err := desk.Claim(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}); return err },
-		"Transfer":    func() error { _, err := desk.Transfer(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "finance"); return err },
-		"SetPriority": func() error { _, err := desk.SetPriority(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "high"); return err },
-		"Solve":       func() error { _, err := desk.Solve(ctx, channels.Act{Ticket: "bogus", Agent: "li"}); return err },
+		"Reply": func() error { return desk.Reply(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "hi") },
+		"Note":  func() error { return desk.Note(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "hi") },
+		"Claim": func() error { _, err := desk.Claim(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}); return err },
+		"Transfer": func() error {
+			_, err := desk.Transfer(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "finance")
+			return err
+		},
+		"SetPriority": func() error {
+			_, err := desk.SetPriority(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "high")
+			return err
+		},
+		"Solve": func() error { _, err := desk.Solve(ctx, channels.Act{Ticket: "bogus", Agent: "li"}); return err },
 	} {
 		err := op()
 		if !errors.Is(err, channels.ErrNoTicket) || !errors.Is(err, ticketcore.ErrNotFound) || !strings.Contains(err.Error(), "no ticket") {
