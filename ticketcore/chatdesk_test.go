@@ -106,19 +106,14 @@ func TestChatDeskUnknownTicket(t *testing.T) {
 	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
 	ctx := context.Background()
 	desk := d.svc.ChatDesk()
+	missing := channels.Act{Ticket: "T-999999", Agent: "li"}
 	for name, op := range map[string]func() error{
-		"Reply": func() error { return desk.Reply(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "hi") },
-		"Note":  func() error { return desk.Note(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "hi") },
-		"Claim": func() error { _, err := desk.Claim(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}); return err },
-		"Transfer": func() error {
-			_, err := desk.Transfer(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "finance")
-			return err
-		},
-		"SetPriority": func() error {
-			_, err := desk.SetPriority(ctx, channels.Act{Ticket: "T-999999", Agent: "li"}, "high")
-			return err
-		},
-		"Solve": func() error { _, err := desk.Solve(ctx, channels.Act{Ticket: "bogus", Agent: "li"}); return err },
+		"Reply":       func() error { return desk.Reply(ctx, missing, "hi") },
+		"Note":        func() error { return desk.Note(ctx, missing, "hi") },
+		"Claim":       func() error { _, err := desk.Claim(ctx, missing); return err },
+		"Transfer":    func() error { _, err := desk.Transfer(ctx, missing, "finance"); return err },
+		"SetPriority": func() error { _, err := desk.SetPriority(ctx, missing, "high"); return err },
+		"Solve":       func() error { _, err := desk.Solve(ctx, channels.Act{Ticket: "bogus", Agent: "li"}); return err },
 	} {
 		err := op()
 		if !errors.Is(err, channels.ErrNoTicket) || !errors.Is(err, ticketcore.ErrNotFound) || !strings.Contains(err.Error(), "no ticket") {
