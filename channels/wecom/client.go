@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -53,18 +54,26 @@ func (c *client) post(ctx context.Context, path string, in, out any) error {
 	if err != nil {
 		return channels.Permanent(fmt.Errorf("wecom %s: encode request: %w", path, err))
 	}
-	return c.do(ctx, path, func(token string) (*http.Request, error) {
+	build := func(token string) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url(path, token, nil), bytes.NewReader(body))
 		if err == nil {
 			req.Header.Set("Content-Type", "application/json; charset=utf-8")
 		}
 		return req, err
-	}, out)
+	}
+	return c.do(ctx, path, build, func(resp *http.Response) error {
+		raw, err := readAnswer(resp, path)
+		if err != nil {
+			return err
+		}
+		return decodeAnswer(path, raw, out)
+	})
 }
 
-// do makes the request built by build, retrying once with a fresh token
-// when WeCom says the token is invalid or expired.
-func (c *client) do(ctx context.Context, path string, build func(token string) (*http.Request, error), out any) error {
+// do makes the request built by build and hands the answer to read,
+// retrying once with a fresh token when read says WeCom called the token
+// invalid or expired.
+func (c *client) do(ctx context.Context, path string, build func(token string) (*http.Request, error), read func(*http.Response) error) error {
 	for try := 0; ; try++ {
 		token, err := c.tokens.Token(ctx)
 		if err != nil {
@@ -74,12 +83,14 @@ func (c *client) do(ctx context.Context, path string, build func(token string) (
 		if err != nil { // err would show the URL, token and all
 			return channels.Permanent(fmt.Errorf("wecom %s: the request could not be made", path))
 		}
-		raw, err := c.roundTrip(req, path)
+		resp, err := c.http.Do(req)
 		if err != nil {
-			return err
+			return fmt.Errorf("wecom %s: %w", path, redactURL(err))
 		}
-		err = decodeAnswer(path, raw, out)
-		if ae, ok := err.(*apiError); ok && badToken(ae.Code) && try == 0 {
+		err = read(resp)
+		resp.Body.Close()
+		var ae *apiError
+		if errors.As(err, &ae) && badToken(ae.Code) && try == 0 {
 			c.tokens.Invalidate(ctx, token)
 			continue
 		}
@@ -87,13 +98,8 @@ func (c *client) do(ctx context.Context, path string, build func(token string) (
 	}
 }
 
-// roundTrip sends req and returns the body of a 200 answer.
-func (c *client) roundTrip(req *http.Request, path string) ([]byte, error) {
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("wecom %s: %w", path, redactURL(err))
-	}
-	defer resp.Body.Close()
+// readAnswer returns the body of a 200 answer.
+func readAnswer(resp *http.Response, path string) ([]byte, error) {
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxAPIResponse))
 	if err != nil {
 		return nil, fmt.Errorf("wecom %s: read answer: %w", path, err)

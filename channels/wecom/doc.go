@@ -14,9 +14,10 @@
 // the Notifier sends them; commands act through channels.Desk.
 //
 // Crypto, token and message types come from github.com/silenceper/wechat/v2
-// where it covers the ground; the HTTP calls are this package's own
-// (client.go), because the library's fix the host (no api_base), use a
-// client without timeout, and lose WeCom's errcode on failures.
+// where it covers the ground. The HTTP calls are this package's own
+// (client.go): the library's calls have WeCom's host built in (so no
+// api_base), share a global client without a timeout, and lose WeCom's
+// errcode on failures.
 //
 // It imports the channel and notifier contracts, never the ticket core.
 package wecom

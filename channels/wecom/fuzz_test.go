@@ -3,6 +3,8 @@ package wecom
 import (
 	"bytes"
 	"testing"
+
+	"github.com/silenceper/wechat/v2/util"
 )
 
 // Official WXBizMsgCrypt sample values (PROTOCOLS.md §1).
@@ -22,24 +24,36 @@ const (
 	vecV3Enc   = "CZWs4CWRpI4VolQlvn4dlEC1alN2MUEY2VklGehgBVLBrlVF7SyT+SV+Toj43l4ayJ9UMGKphktKKmP7B2j/P1ey67XB8PBgS7Wr5/8+w/yWriZv3Vmoo/MH3/1HsIWZrPQ3N2mJrelStIfI2Y8kLKXA7EhfZgZX4o+ffdkZDM76SEl79Ib9mw7TGjZ9Aw/x/A2VjNbV1E8BtEbRxYYcQippYNw7hr8sFfa3nW1xLdxokt8QkRX83vK3DFP2F6TQFPL2Tu98UwhcUpPvdJBuu1/yiOQIScppV3eOuLWEsko="
 )
 
-// FuzzOpen feeds arbitrary ciphertexts through decryption (the signature
-// is computed over them, so every input reaches the AES and unpadding
-// code): nothing panics, and what opens was sealed for our corp id.
+// FuzzOpen holds two properties over arbitrary input: an arbitrary
+// ciphertext (signed, so it reaches the AES and unpadding code) never
+// panics, and a message sealed the WXBizMsgCrypt way (by the library's
+// encryption, not ours) opens to exactly itself when sealed for our corp
+// id and never when sealed for another.
 func FuzzOpen(f *testing.F) {
-	f.Add(vecV1Echo)
-	f.Add(vecV2Enc)
-	f.Add(vecV3Enc)
-	f.Add("")
-	f.Add("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	f.Add(vecV1Echo, []byte("1616140317555161061"))
+	f.Add(vecV2Enc, []byte("<xml><Content><![CDATA[hello]]></Content></xml>"))
+	f.Add(vecV3Enc, []byte(`{"Content":"你好"}`))
+	f.Add("", []byte{})
+	f.Add("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", []byte{0, 1, 2, 255})
 	c, err := newCrypter(vecToken, vecAESKey, vecCorpID)
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Fuzz(func(t *testing.T, enc string) {
-		sig := sign(vecToken, vecTS, vecNonce, enc)
-		plain, err := c.open(sig, vecTS, vecNonce, enc)
-		if err == nil && plain == nil {
+	f.Fuzz(func(t *testing.T, enc string, plain []byte) {
+		if got, err := c.open(sign(vecToken, vecTS, vecNonce, enc), vecTS, vecNonce, enc); err == nil && got == nil {
 			t.Fatal("opened to nothing without an error")
+		}
+		random := []byte("0123456789abcdef")
+		for _, corp := range []string{vecCorpID, "wx0000000000000000"} {
+			sealed, err := util.EncryptMsg(random, plain, corp, vecAESKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			enc := string(sealed) // base64 already
+			got, err := c.open(sign(vecToken, vecTS, vecNonce, enc), vecTS, vecNonce, enc)
+			if mine := corp == vecCorpID; mine != (err == nil) || mine && !bytes.Equal(got, plain) {
+				t.Fatalf("sealed for %s: opened %q, %v", corp, got, err)
+			}
 		}
 	})
 }

@@ -26,36 +26,23 @@ const codeBadMediaID = 40007
 // again; others may.
 func (c *Channel) download(ctx context.Context, mediaID string) (channels.Attachment, error) {
 	const path = "/cgi-bin/media/get"
-	for try := 0; ; try++ {
-		token, err := c.kf.tokens.Token(ctx)
-		if err != nil {
-			return channels.Attachment{}, err
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet,
-			c.kf.url(path, token, url.Values{"media_id": {mediaID}}), nil)
-		if err != nil { // err would show the URL, token and all
-			return channels.Attachment{}, fmt.Errorf("wecom %s: the request could not be made", path)
-		}
-		resp, err := c.kf.http.Do(req)
-		if err != nil {
-			return channels.Attachment{}, fmt.Errorf("media not downloaded: %w", redactURL(err))
-		}
-		a, err := c.readMedia(resp, path)
-		var ae *apiError
-		if errors.As(err, &ae) && badToken(ae.Code) && try == 0 {
-			c.kf.tokens.Invalidate(ctx, token)
-			continue
-		}
-		if errors.As(err, &ae) && ae.Code == codeBadMediaID {
-			err = fmt.Errorf("%w: WeChat no longer has it (%w)", errMediaGone, err)
-		}
-		return a, err
+	var a channels.Attachment
+	build := func(token string) (*http.Request, error) {
+		return http.NewRequestWithContext(ctx, http.MethodGet, c.kf.url(path, token, url.Values{"media_id": {mediaID}}), nil)
 	}
+	err := c.kf.do(ctx, path, build, func(resp *http.Response) (err error) {
+		a, err = c.readMedia(resp, path)
+		return err
+	})
+	var ae *apiError
+	if errors.As(err, &ae) && ae.Code == codeBadMediaID {
+		err = fmt.Errorf("%w: WeChat no longer has it (%w)", errMediaGone, err)
+	}
+	return a, err
 }
 
 // readMedia reads a media/get answer: the file, or a JSON error.
 func (c *Channel) readMedia(resp *http.Response, path string) (channels.Attachment, error) {
-	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		return channels.Attachment{}, fmt.Errorf("media not downloaded: HTTP %d", resp.StatusCode)
 	}

@@ -162,8 +162,12 @@ func (ts *tokenSource) fetch(ctx context.Context) (string, time.Duration, error)
 	if err != nil { // err would show the URL, secret and all
 		return "", 0, channels.Permanent(fmt.Errorf("wecom gettoken: the request could not be made"))
 	}
-	c := client{http: ts.http}
-	raw, err := c.roundTrip(req, "/cgi-bin/gettoken")
+	resp, err := ts.http.Do(req)
+	if err != nil {
+		return "", 0, fmt.Errorf("wecom /cgi-bin/gettoken: %w", redactURL(err))
+	}
+	defer resp.Body.Close()
+	raw, err := readAnswer(resp, "/cgi-bin/gettoken")
 	if err != nil {
 		return "", 0, err
 	}
