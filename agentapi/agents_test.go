@@ -3,6 +3,7 @@ package agentapi_test
 import (
 	"net/http"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/loopdesk/loopdesk/agentapi"
@@ -17,14 +18,18 @@ func TestListAgents(t *testing.T) {
 		t.Fatalf("body %s", body)
 	}
 	h.fake.agents = []ticketcore.AgentStatus{{Name: "alice", Display: "张丽", Groups: []string{"after_sales"},
-		Open: 7, Capacity: 20, Available: true, OnShift: true}}
-	rec = h.do("GET", "/api/v1/agents", vicToken, nil)
+		Open: 7, Capacity: 20, Available: true, OnShift: true, Notify: map[string]string{"sms": "13800000011"}}}
+	rec = h.do("GET", "/api/v1/agents", rootToken, nil)
 	want(t, rec, http.StatusOK, "")
 	ans := decode[struct {
 		Agents []ticketcore.AgentStatus `json:"agents"`
 	}](t, rec)
 	if !reflect.DeepEqual(ans.Agents, h.fake.agents) {
 		t.Fatalf("agents %+v", ans.Agents)
+	}
+	rec = h.do("GET", "/api/v1/agents", vicToken, nil)
+	if strings.Contains(rec.Body.String(), "13800000011") {
+		t.Errorf("a viewer sees agents' addresses: %s", rec.Body)
 	}
 }
 

@@ -18,7 +18,7 @@ type AgentStatus struct {
 	Available bool     `json:"available"`
 	OnShift   bool     `json:"on_shift"`
 	// Notify is the agent's address on each notifier (wecom: userid, …).
-	Notify map[string]string `json:"notify"`
+	Notify map[string]string `json:"notify,omitempty"`
 }
 
 // Agents lists the configured agents with their load and availability.

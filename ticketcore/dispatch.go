@@ -69,8 +69,9 @@ type outcome struct {
 const deliveryHeld = "held"
 
 // attempt makes one delivery attempt at an outbox item. A hold whose until
-// has passed already counts as a failed attempt: a channel that keeps
-// holding cannot keep a message forever.
+// has passed already, or of a message held longer than MaxHold, counts as
+// a failed attempt: a channel that keeps holding cannot keep a message
+// forever.
 func (s *Service) attempt(ctx context.Context, it OutboxItem) outcome {
 	m := it.Message
 	o := outcome{item: it, attempt: it.Attempts + 1, state: channels.DeliverySent, started: s.cfg.Now()}
@@ -82,9 +83,11 @@ func (s *Service) attempt(ctx context.Context, it OutboxItem) outcome {
 		o.err = channels.Permanent(fmt.Errorf("channel %q is not configured", m.Channel))
 	}
 	until, held := channels.HeldUntil(o.err)
+	now := s.cfg.Now()
+	held = held && until.After(now) && (m.HeldAt.IsZero() || now.Sub(m.HeldAt) < s.cfg.Delivery.MaxHold)
 	switch {
 	case o.err == nil:
-	case held && until.After(s.cfg.Now()):
+	case held:
 		o.state, o.until = deliveryHeld, until
 	case channels.IsPermanent(o.err) || o.attempt >= s.cfg.Delivery.MaxAttempts:
 		o.state = channels.DeliveryFailed
@@ -147,7 +150,15 @@ func (s *Service) record(ctx context.Context, batch []outcome) {
 
 // recordTx records one outcome: a hold, a retry (which ends any hold: the
 // message no longer waits for the customer), or a final state.
+//
+// The message is read again first: the copy claimed may be stale (a claim
+// that outlived its lease, while a later one held the message).
 func (s *Service) recordTx(tx Tx, o outcome, now time.Time) error {
+	m, err := tx.Message(o.item.MessageID)
+	if err != nil {
+		return err
+	}
+	o.item.Message = m
 	switch o.state {
 	case deliveryHeld:
 		return s.holdTx(tx, o, now)

@@ -3,6 +3,7 @@ package ticketcore
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -139,6 +140,11 @@ func releaseHeldTx(tx Tx, channel, thread string, now time.Time) (int, error) {
 	key := heldKey(channel, thread)
 	var held []OutboxItem
 	ok, err := getJSONMeta(tx, key, &held)
+	if errors.Is(err, errBadMeta) {
+		// An index that cannot be read must not stop the thread's messages:
+		// the items in it come due at their until anyway.
+		return 0, tx.DeleteMeta(key)
+	}
 	if err != nil || !ok {
 		return 0, err
 	}
@@ -148,7 +154,9 @@ func releaseHeldTx(tx Tx, channel, thread string, now time.Time) (int, error) {
 		if err != nil {
 			return 0, err
 		}
-		if !queued {
+		// One whose until has come is being tried now, or is about to
+		// be: queueing it again would end that claim and send it twice.
+		if !queued || !it.Due.After(now) {
 			continue
 		}
 		it.Due = now

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -442,5 +443,80 @@ func TestFailedReplyTellsTheAssigneeButAFailedNoticeDoesNot(t *testing.T) {
 	})
 	if n := storedNotices(t, d, "li", "未能送达"); n != 1 {
 		t.Errorf("%d failure notices to li, want 1: a failed notice caused another", n)
+	}
+}
+
+// A held reply whose until has come is being sent when the customer
+// writes: the release leaves it to that send rather than queueing it
+// again (which would end its claim and send it twice).
+func TestReleaseLeavesADueHeldReplyToItsSend(t *testing.T) {
+	c := &clock{t: at("2026-04-07 10:00:00")}
+	reg := prometheus.NewRegistry()
+	var calls atomic.Int32
+	inSend, gate := make(chan struct{}), make(chan struct{})
+	var sending sync.Once
+	ch := &fakeChannel{fails: func(out channels.Outbound) error {
+		if out.Kind != ticketcore.KindReply {
+			return nil
+		}
+		if calls.Add(1) == 1 {
+			return channels.Hold(errWindow, c.Now().Add(time.Hour))
+		}
+		sending.Do(func() { close(inSend) })
+		<-gate // the send at until is under way…
+		return nil
+	}}
+	h := newHarness(t, fakeExtractor{}, ch, func(cfg *ticketcore.Config) { cfg.Now, cfg.Registerer = c.Now, reg })
+	h.send("e1", "u", "订单没发货")
+	h.settled("T-000001")
+	reply, err := h.svc.Reply(context.Background(), "T-000001", "alice", "已为您催促仓库")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.eventually("the reply is held", func() bool { return counter(t, reg, heldTotal) == 1 })
+	c.Advance(time.Hour + time.Second)
+	<-inSend
+	customerWrites(t, h, "message", "e2", "还在吗") // …when the customer writes
+	close(gate)
+	h.eventually("the reply sent", func() bool {
+		r := entriesOf(h.ticket("T-000001"), ticketcore.EntryReply)
+		return r[len(r)-1].Delivery == channels.DeliverySent
+	})
+	h.settled("T-000001")
+	if n := len(sendsOf(ch, reply.MessageID)); n != 2 {
+		t.Fatalf("%d sends of the reply, want 2 (held, then sent once)", n)
+	}
+}
+
+// A channel that keeps holding a reply (its window state lost, say) holds
+// it at most MaxHold; then the hold counts as a failed attempt.
+func TestHoldEndsAfterMaxHold(t *testing.T) {
+	c := &clock{t: at("2026-04-07 10:00:00")}
+	reg := prometheus.NewRegistry()
+	ch := &fakeChannel{fails: func(out channels.Outbound) error {
+		if out.Kind == ticketcore.KindReply {
+			return channels.Hold(errWindow, c.Now().Add(48*time.Hour))
+		}
+		return nil
+	}}
+	h := newHarness(t, fakeExtractor{}, ch, func(cfg *ticketcore.Config) {
+		cfg.Now, cfg.Registerer = c.Now, reg
+		cfg.Delivery.MaxHold, cfg.Delivery.MaxAttempts = 72*time.Hour, 1
+	})
+	h.send("e1", "u", "订单没发货")
+	h.settled("T-000001")
+	if _, err := h.svc.Reply(context.Background(), "T-000001", "alice", "已为您催促仓库"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 2; i++ {
+		h.eventually("another hold", func() bool { return counter(t, reg, heldTotal) == float64(i) })
+		c.Advance(48*time.Hour + time.Second)
+	}
+	h.eventually("the reply failed", func() bool {
+		r := entriesOf(h.ticket("T-000001"), ticketcore.EntryReply)
+		return r[len(r)-1].Delivery == channels.DeliveryFailed
+	})
+	if n := counter(t, reg, heldTotal); n != 2 {
+		t.Errorf("held %v times, want 2 (at 0 h and 48 h; the third try at 96 h is past 72 h)", n)
 	}
 }

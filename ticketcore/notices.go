@@ -288,5 +288,11 @@ func getJSONMeta(tx ReadTx, key string, v any) (bool, error) {
 	if err != nil || b == nil {
 		return false, err
 	}
-	return true, json.Unmarshal(b, v)
+	if err := json.Unmarshal(b, v); err != nil {
+		return true, fmt.Errorf("%w %s: %v", errBadMeta, key, err)
+	}
+	return true, nil
 }
+
+// errBadMeta: a stored setting that does not decode.
+var errBadMeta = errors.New("unreadable setting")

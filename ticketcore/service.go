@@ -77,6 +77,11 @@ type DeliveryConfig struct {
 	Concurrency int
 	// Timeout bounds one send. Defaults to 30s.
 	Timeout time.Duration
+	// MaxHold is the longest a message a channel holds (channels.Hold)
+	// may wait for the customer; after it a hold counts as a failed
+	// attempt, so a channel that keeps holding cannot keep a message
+	// forever. Defaults to 7 days.
+	MaxHold time.Duration
 }
 
 func (c *Config) applyDefaults() {
@@ -104,6 +109,7 @@ func (c *Config) applyDefaults() {
 	setDefault(&d.MaxBackoff, 10*time.Minute)
 	setDefault(&d.Concurrency, 64)
 	setDefault(&d.Timeout, 30*time.Second)
+	setDefault(&d.MaxHold, 7*24*time.Hour)
 }
 
 func setDefault[T int | time.Duration](v *T, def T) {

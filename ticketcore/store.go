@@ -27,7 +27,10 @@ var (
 // Every method is safe for concurrent use. Update commits durably before it
 // returns: once it returns nil, a crash loses nothing it wrote.
 type Store interface {
-	// Update runs fn in a read-write transaction and commits it. If fn returns
+	// Update runs fn in a read-write transaction and commits it, as if
+	// alone (serializable): what fn read is still so when it commits. The
+	// ticket core relies on it (a held reply and the customer's next
+	// message, a Once key, a chat act's key). If fn returns
 	// an error nothing it wrote is kept and Update returns that error. fn may
 	// run more than once (a store that commits concurrent updates together
 	// runs a batch again without a failed member), so it must only read and

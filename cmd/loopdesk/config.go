@@ -112,6 +112,7 @@ type DeliveryConfig struct {
 	MaxBackoff  time.Duration `yaml:"max_backoff"`
 	Concurrency int           `yaml:"concurrency"`
 	Timeout     time.Duration `yaml:"timeout"`
+	MaxHold     time.Duration `yaml:"max_hold"`
 }
 
 // defaultConfig is the embedded default: `loopdesk serve` with no file.
@@ -124,7 +125,7 @@ func defaultConfig() Config {
 		Log:      LogConfig{Level: "info", Format: "json"},
 		NLU:      NLUConfig{Extractor: "rules", Timeout: 10 * time.Second},
 		Tickets:  TicketsConfig{Workers: 2, BatchSize: 8, BurstRate: 4000, IntakeYield: 8, Attachments: AttachmentsConfig{MaxBytes: 20 << 20}},
-		Delivery: DeliveryConfig{MaxAttempts: 10, Backoff: time.Second, MaxBackoff: 10 * time.Minute, Concurrency: 64, Timeout: 30 * time.Second},
+		Delivery: DeliveryConfig{MaxAttempts: 10, Backoff: time.Second, MaxBackoff: 10 * time.Minute, Concurrency: 64, Timeout: 30 * time.Second, MaxHold: 7 * 24 * time.Hour},
 	}
 }
 

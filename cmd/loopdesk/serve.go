@@ -240,7 +240,11 @@ func (g *gateway) run(ctx context.Context, ln net.Listener, shutdownTimeout time
 func (g *gateway) work(ctx context.Context) {
 	var wg sync.WaitGroup
 	for _, run := range append([]func(context.Context) error{g.service.Run}, g.runners...) {
-		wg.Go(func() { _ = run(ctx) })
+		wg.Go(func() {
+			if err := run(ctx); err != nil {
+				g.log.Error("a part of loopdesk stopped working", "err", err)
+			}
+		})
 	}
 	wg.Wait()
 }

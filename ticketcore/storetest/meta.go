@@ -28,6 +28,30 @@ func testMetaRange(t *testing.T, h Harness) {
 	// Byte order, not string length or collation: "p/10" before "p/2",
 	// "p/~" before "p/é"; "p" and "p0" are beside the prefix "p/", not in it.
 	keys := []string{"p/2", "p", "p/10", "o/1", "p/é", "p/1", "p0", "p/~", "p/"}
+	// A prefix is literal: "_" and "%" match themselves only (a store on
+	// SQL LIKE must escape them).
+	wild := []string{"w_x/1", "wax/1", "w%/1", "wzz/1"}
+	update(t, s, func(tx ticketcore.Tx) error {
+		for _, k := range wild {
+			if err := tx.PutMeta(k, []byte("v")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	view(t, s, func(tx ticketcore.ReadTx) error {
+		expectIDs(t, `MetaRange("w_x/")`, metaRange(t, tx, "w_x/", 0), "w_x/1=v")
+		expectIDs(t, `MetaRange("w%")`, metaRange(t, tx, "w%", 0), "w%/1=v")
+		return nil
+	})
+	update(t, s, func(tx ticketcore.Tx) error {
+		for _, k := range wild {
+			if err := tx.DeleteMeta(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 	update(t, s, func(tx ticketcore.Tx) error {
 		for _, k := range keys {
 			if err := tx.PutMeta(k, []byte("v"+k)); err != nil {
