@@ -200,8 +200,9 @@ func TestRefusals(t *testing.T) {
 	if a := call(t, "POST", send, testAPIToken, ok); a.status != http.StatusAccepted {
 		t.Fatalf("setup: %d %s", a.status, a.raw)
 	}
-	waitFor(t, "the setup ticket", func() bool {
-		return call(t, "GET", srv.URL+"/api/v1/tickets/T-000001", testAdminToken, nil).status == 200
+	waitFor(t, "the setup ticket, its acknowledgement settled", func() bool {
+		a := call(t, "GET", srv.URL+"/api/v1/tickets/T-000001", testAdminToken, nil)
+		return a.status == 200 && strings.Contains(a.raw, `"delivery":"sent"`)
 	})
 	before := snapshot(t, srv)
 	big := map[string]any{"external_id": "x-2", "from": map[string]any{"id": "u"}, "text": strings.Repeat("很长", 2000)}
