@@ -1,0 +1,189 @@
+package email
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/loopdesk/loopdesk/channels"
+)
+
+// Config configures the channel: one mailbox read over IMAP, replies sent
+// over SMTP from Address.
+type Config struct {
+	// Address is the support address: the mailbox customers write to and
+	// the From of replies. Required.
+	Address string
+	// Name is the display name of From. Defaults to "客服".
+	Name string
+	// Domain is the right-hand side of our Message-IDs, through which
+	// replies find their ticket. Defaults to Address's domain.
+	Domain string
+	IMAP   IMAPConfig
+	SMTP   SMTPConfig
+	// AckWindow: one sender gets at most one acknowledgement in it (a
+	// customer writing ten mails in a row gets one). Defaults to 1h.
+	AckWindow time.Duration
+	// MaxAttachment: larger attachments are not kept; the ticket says so.
+	// Defaults to 20 MiB.
+	MaxAttachment int64
+	// Logger defaults to slog.Default(); Now to time.Now.
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// IMAPConfig is where mail comes in.
+type IMAPConfig struct {
+	// Addr is host:port; Username and Password log in.
+	Addr, Username, Password string
+	// Mailbox is read. Defaults to INBOX.
+	Mailbox string
+	// TLS is none, starttls or tls. Defaults to tls.
+	TLS string
+	// Processed says what happens to mail once stored: "seen" (flag it
+	// \Seen, the default) or "move:Folder".
+	Processed string
+	// Poll is how often the mailbox is looked at when the server has no
+	// IDLE, and the longest an IDLE waits before looking anyway. Defaults
+	// to 1m.
+	Poll time.Duration
+	// TLSConfig overrides the TLS settings (a private CA in tests).
+	TLSConfig *tls.Config
+}
+
+// SMTPConfig is where replies go out.
+type SMTPConfig struct {
+	// Addr is host:port; Username and Password, when set, authenticate
+	// (AUTH PLAIN, only over TLS or to localhost).
+	Addr, Username, Password string
+	// TLS is none, starttls or tls. Defaults to starttls.
+	TLS string
+	// TLSConfig overrides the TLS settings.
+	TLSConfig *tls.Config
+	// Timeout bounds one send. Defaults to 1m.
+	Timeout time.Duration
+}
+
+// Deps is what the channel needs from the rest of loopdesk.
+type Deps struct {
+	// Handler stores mail with the mailbox position. Required.
+	Handler channels.BatchHandler
+	// State keeps the position, ticket threads and acknowledgement limits. Required.
+	State channels.State
+	// Reports takes bounces. Required.
+	Reports channels.DeliveryReports
+}
+
+// Channel is the email channel.
+type Channel struct {
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+}
+
+// New checks cfg and returns the channel.
+func New(cfg Config, deps Deps) (*Channel, error) {
+	if deps.Handler == nil || deps.State == nil || deps.Reports == nil {
+		return nil, errors.New("email: a handler, a state and delivery reports are required")
+	}
+	addr, err := mail.ParseAddress(cfg.Address)
+	if err != nil {
+		return nil, fmt.Errorf("email: address %q: %w", cfg.Address, err)
+	}
+	cfg.Address = strings.ToLower(addr.Address)
+	if err := cfg.applyDefaults(); err != nil {
+		return nil, err
+	}
+	registerCharsets() // before any decoding, the IMAP client's included: it writes the library's table
+	return &Channel{cfg: cfg, deps: deps, log: cfg.Logger.With("channel", channels.Email)}, nil
+}
+
+func (cfg *Config) applyDefaults() error {
+	if cfg.Name == "" {
+		cfg.Name = "客服"
+	}
+	if cfg.Domain == "" {
+		cfg.Domain = cfg.Address[strings.LastIndexByte(cfg.Address, '@')+1:]
+	}
+	if cfg.IMAP.Mailbox == "" {
+		cfg.IMAP.Mailbox = "INBOX"
+	}
+	if cfg.IMAP.TLS == "" {
+		cfg.IMAP.TLS = "tls"
+	}
+	if cfg.SMTP.TLS == "" {
+		cfg.SMTP.TLS = "starttls"
+	}
+	for _, m := range []string{cfg.IMAP.TLS, cfg.SMTP.TLS} {
+		if m != "none" && m != "starttls" && m != "tls" {
+			return fmt.Errorf("email: tls %q: use none, starttls or tls", m)
+		}
+	}
+	if p := cfg.IMAP.Processed; p == "" {
+		cfg.IMAP.Processed = "seen"
+	} else if p != "seen" && !strings.HasPrefix(p, "move:") {
+		return fmt.Errorf("email: processed %q: use seen or move:Folder", p)
+	}
+	if cfg.IMAP.Poll <= 0 {
+		cfg.IMAP.Poll = time.Minute
+	}
+	if cfg.SMTP.Timeout <= 0 {
+		cfg.SMTP.Timeout = time.Minute
+	}
+	if cfg.AckWindow <= 0 {
+		cfg.AckWindow = time.Hour
+	}
+	if cfg.MaxAttachment <= 0 {
+		cfg.MaxAttachment = 20 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return nil
+}
+
+// Name is channels.Email.
+func (c *Channel) Name() string { return channels.Email }
+
+var _ channels.Channel = (*Channel)(nil)
+
+// Run reads the mailbox until ctx is done, reconnecting with backoff.
+func (c *Channel) Run(ctx context.Context) error {
+	if c.cfg.IMAP.Addr == "" {
+		<-ctx.Done()
+		return nil
+	}
+	for failures := 0; ctx.Err() == nil; {
+		err := c.session(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		failures++
+		wait := min(time.Second<<min(failures-1, 6), time.Minute)
+		c.log.Error("mailbox session ended; reconnecting", "err", err, "in", wait)
+		if !sleep(ctx, wait) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// sleep waits d unless ctx ends first; it reports whether to go on.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

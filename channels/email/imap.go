@@ -1,0 +1,218 @@
+package email
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-message/charset"
+
+	"github.com/loopdesk/loopdesk/channels"
+)
+
+// fetchBatch is how many mails are fetched and stored together.
+const fetchBatch = 20
+
+// position is how far the mailbox has been read: the mailbox's
+// UIDVALIDITY and the last UID stored. Kept in the State with the mail.
+type position struct {
+	UIDValidity uint32 `json:"uidvalidity"`
+	LastUID     uint32 `json:"last_uid"`
+}
+
+func (c *Channel) positionKey() string {
+	return "email/imap/" + c.cfg.IMAP.Username + "@" + c.cfg.IMAP.Addr + "/" + c.cfg.IMAP.Mailbox
+}
+
+// session logs in, reads what is new, and waits for more (IDLE, or
+// polling) until the connection fails or ctx is done.
+func (c *Channel) session(ctx context.Context) error {
+	news := make(chan struct{}, 1)
+	cl, err := c.dial(news)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	stop := context.AfterFunc(ctx, func() { cl.Close() })
+	defer stop()
+	if cl.Caps().Has(imap.CapID) { // 163 and 126 refuse SELECT to a client that did not say who it is
+		if _, err := cl.ID(&imap.IDData{Name: "loopdesk", Vendor: "loopdesk"}).Wait(); err != nil {
+			return fmt.Errorf("imap ID: %w", err)
+		}
+	}
+	if err := cl.Login(c.cfg.IMAP.Username, c.cfg.IMAP.Password).Wait(); err != nil {
+		return fmt.Errorf("imap login: %w", err)
+	}
+	sel, err := cl.Select(c.cfg.IMAP.Mailbox, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("imap select %s: %w", c.cfg.IMAP.Mailbox, err)
+	}
+	for {
+		if err := c.readNew(ctx, cl, sel.UIDValidity); err != nil {
+			return err
+		}
+		if err := c.waitForNews(ctx, cl, news); err != nil {
+			return err
+		}
+	}
+}
+
+// dial connects as IMAP.TLS says. New mail arrives as unilateral data;
+// the handler only signals (no command may run inside it).
+func (c *Channel) dial(news chan<- struct{}) (*imapclient.Client, error) {
+	opts := &imapclient.Options{
+		TLSConfig:   c.cfg.IMAP.TLSConfig,
+		WordDecoder: &mime.WordDecoder{CharsetReader: charset.Reader},
+		Dialer:      &net.Dialer{Timeout: 30 * time.Second},
+		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
+			Mailbox: func(d *imapclient.UnilateralDataMailbox) {
+				if d.NumMessages != nil {
+					select {
+					case news <- struct{}{}:
+					default:
+					}
+				}
+			},
+		},
+	}
+	var cl *imapclient.Client
+	var err error
+	switch c.cfg.IMAP.TLS {
+	case "none":
+		cl, err = imapclient.DialInsecure(c.cfg.IMAP.Addr, opts)
+	case "starttls":
+		cl, err = imapclient.DialStartTLS(c.cfg.IMAP.Addr, opts)
+	default:
+		cl, err = imapclient.DialTLS(c.cfg.IMAP.Addr, opts)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("imap connect %s: %w", c.cfg.IMAP.Addr, err)
+	}
+	return cl, nil
+}
+
+// waitForNews waits in IDLE (or, without it, sleeps) until the server
+// says the mailbox changed or Poll passes.
+func (c *Channel) waitForNews(ctx context.Context, cl *imapclient.Client, news <-chan struct{}) error {
+	timer := time.NewTimer(c.cfg.IMAP.Poll)
+	defer timer.Stop()
+	if !cl.Caps().Has(imap.CapIdle) {
+		select {
+		case <-ctx.Done():
+		case <-timer.C:
+		}
+		return ctx.Err()
+	}
+	idle, err := cl.Idle()
+	if err != nil {
+		return fmt.Errorf("imap idle: %w", err)
+	}
+	select {
+	case <-ctx.Done():
+	case <-news:
+	case <-timer.C:
+	case <-cl.Closed():
+	}
+	if err := idle.Close(); err != nil {
+		return fmt.Errorf("imap idle: %w", err)
+	}
+	if err := idle.Wait(); err != nil {
+		return fmt.Errorf("imap idle: %w", err)
+	}
+	return ctx.Err()
+}
+
+// readNew stores every mail after the stored position, a batch at a time,
+// each batch with the position after it. A changed UIDVALIDITY (the
+// mailbox was rebuilt) reads the mailbox again from the start: mail seen
+// before is recognised by its Message-ID.
+func (c *Channel) readNew(ctx context.Context, cl *imapclient.Client, uidValidity uint32) error {
+	pos, err := c.position(ctx)
+	if err != nil {
+		return err
+	}
+	if pos.UIDValidity != uidValidity {
+		if pos.UIDValidity != 0 {
+			c.log.Warn("the mailbox's UIDVALIDITY changed; reading it again", "was", pos.UIDValidity, "now", uidValidity)
+		}
+		pos = position{UIDValidity: uidValidity}
+	}
+	var set imap.UIDSet
+	set.AddRange(imap.UID(pos.LastUID+1), 0) // LastUID+1:*
+	found, err := cl.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
+	if err != nil {
+		return fmt.Errorf("imap search: %w", err)
+	}
+	// "n:*" always matches the newest mail, even below n.
+	uids := slices.DeleteFunc(found.AllUIDs(), func(u imap.UID) bool { return uint32(u) <= pos.LastUID })
+	slices.Sort(uids)
+	for batch := range slices.Chunk(uids, fetchBatch) {
+		if err := c.takeBatch(ctx, cl, pos.UIDValidity, batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *Channel) position(ctx context.Context) (position, error) {
+	var pos position
+	raw, err := c.deps.State.Get(ctx, c.positionKey())
+	if err != nil {
+		return pos, fmt.Errorf("read the mailbox position: %w", err)
+	}
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &pos); err != nil {
+			return position{}, fmt.Errorf("read the mailbox position: %w", err)
+		}
+	}
+	return pos, nil
+}
+
+// takeBatch fetches, reads and stores one batch of mail with the position
+// after it, then marks the mail processed on the server (only a
+// convenience: the position says what was read).
+func (c *Channel) takeBatch(ctx context.Context, cl *imapclient.Client, uidValidity uint32, uids []imap.UID) error {
+	set := imap.UIDSetNum(uids...)
+	section := &imap.FetchItemBodySection{Peek: true}
+	bufs, err := cl.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
+	if err != nil {
+		return fmt.Errorf("imap fetch: %w", err)
+	}
+	var msgs []channels.Message
+	for _, b := range bufs {
+		raw := b.FindBodySection(section)
+		msg, ok, err := c.inbound(ctx, raw, uidValidity, uint32(b.UID))
+		if err != nil {
+			return err
+		}
+		if ok {
+			msgs = append(msgs, msg)
+		}
+	}
+	next, _ := json.Marshal(position{UIDValidity: uidValidity, LastUID: uint32(slices.Max(uids))})
+	if _, err := c.deps.Handler.HandleBatch(ctx, msgs, channels.Checkpoint{Key: c.positionKey(), Value: next}); err != nil {
+		return fmt.Errorf("store mail: %w", err)
+	}
+	c.markProcessed(cl, set)
+	return nil
+}
+
+// markProcessed flags or moves mail loopdesk stored.
+func (c *Channel) markProcessed(cl *imapclient.Client, set imap.UIDSet) {
+	var err error
+	if folder, ok := strings.CutPrefix(c.cfg.IMAP.Processed, "move:"); ok {
+		_, err = cl.Move(set, folder).Wait()
+	} else {
+		err = cl.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagSeen}, Silent: true}, nil).Close()
+	}
+	if err != nil {
+		c.log.Warn("mark mail processed on the server", "err", err)
+	}
+}

@@ -1,0 +1,123 @@
+package email
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/loopdesk/loopdesk/channels"
+)
+
+// ticketThreadKey + ticket id → the thread of the ticket's conversation,
+// recorded when we send on it, so that a reply naming the ticket only by
+// "[#T-000123]" in its subject finds it.
+const ticketThreadKey = "email/ticket/"
+
+// inbound reads one raw mail into a message for the core. ok is false for
+// mail that must not become one: automatic mail (a bounce marks the reply
+// it returns failed), mail without a sender, our own mail come back.
+func (c *Channel) inbound(ctx context.Context, raw []byte, uidValidity, uid uint32) (channels.Message, bool, error) {
+	m, err := Read(raw, ReadOptions{Domain: c.cfg.Domain, MaxAttachment: c.cfg.MaxAttachment})
+	if err != nil {
+		c.log.Warn("skipped mail that cannot be read", "uid", uid, "err", err)
+		return channels.Message{}, false, nil
+	}
+	if m.Auto {
+		return channels.Message{}, false, c.automatic(ctx, m)
+	}
+	if m.From == "" || m.From == c.cfg.Address {
+		c.log.Info("skipped mail without a sender, or from ourselves", "uid", uid)
+		return channels.Message{}, false, nil
+	}
+	thread, err := c.threadOf(ctx, m)
+	if err != nil {
+		return channels.Message{}, false, err
+	}
+	msg := channels.Message{Channel: channels.Email, ExternalID: m.MessageID, Thread: thread,
+		From: channels.Party{ID: m.From, Name: m.FromName, Email: m.From},
+		Text: c.text(m), SentAt: m.Date,
+		Meta: map[string]string{"message_id": m.MessageID, "subject": m.Subject,
+			"references": strings.Join(append(m.References, m.MessageID), " ")}}
+	if m.MessageID == "" { // nothing to recognise it by but its place
+		msg.ExternalID = fmt.Sprintf("imap:%d:%d", uidValidity, uid)
+		msg.Meta["references"] = strings.Join(m.References, " ")
+	}
+	if m.ReplyTo != "" {
+		msg.Meta["reply_to"] = m.ReplyTo
+	}
+	for _, a := range m.Attachments {
+		if a.Data == nil {
+			msg.Text += fmt.Sprintf("\n（附件 %s，%d 字节，超过 %d MiB，未保存）", a.Filename, a.Size, c.cfg.MaxAttachment>>20)
+			continue
+		}
+		msg.Attachments = append(msg.Attachments, channels.Attachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, Data: a.Data})
+	}
+	return msg, true, nil
+}
+
+// text is what the ticket shows: what the customer newly wrote (all of it
+// when they only forwarded something), after the subject for a new
+// conversation.
+func (c *Channel) text(m Mail) string {
+	text := m.NewText
+	if strings.TrimSpace(text) == "" {
+		text = m.Text
+	}
+	if m.ThreadTicket == "" && strings.TrimSpace(m.Subject) != "" {
+		text = "Subject: " + m.Subject + "\n\n" + text
+	}
+	if strings.TrimSpace(text) == "" {
+		text = "(空邮件)"
+	}
+	return text
+}
+
+// threadOf is the conversation a mail belongs to: the ticket's, when the
+// mail names one we know; else the first message of its References (the
+// mail that started the conversation), else its own Message-ID.
+func (c *Channel) threadOf(ctx context.Context, m Mail) (string, error) {
+	if m.ThreadTicket != "" {
+		t, err := c.deps.State.Get(ctx, ticketThreadKey+m.ThreadTicket)
+		if err != nil {
+			return "", fmt.Errorf("find the thread of %s: %w", m.ThreadTicket, err)
+		}
+		if len(t) > 0 {
+			return string(t), nil
+		}
+	}
+	for _, ids := range [][]string{m.References, m.InReplyTo, {m.MessageID}} {
+		if len(ids) > 0 && ids[0] != "" {
+			return ids[0], nil
+		}
+	}
+	return m.From, nil
+}
+
+// automatic handles mail no one may answer: a bounce of our reply marks
+// that reply failed on its ticket; everything else is only logged.
+func (c *Channel) automatic(ctx context.Context, m Mail) error {
+	id := outboxIDOf(m.Bounced, c.cfg.Domain)
+	if m.AutoReason != ReasonBounce || id == "" {
+		c.log.Info("automatic mail: no ticket, no answer", "reason", m.AutoReason)
+		return nil
+	}
+	reason := "the mail bounced: " + firstLines(m.Text, 3)
+	err := c.deps.Reports.DeliveryFailed(ctx, id, reason)
+	if errors.Is(err, channels.ErrUnknownMessage) {
+		c.log.Info("a bounce of mail loopdesk did not send", "err", err)
+		return nil
+	}
+	return err
+}
+
+// firstLines keeps the first n non-empty lines of s, joined by " / ".
+func firstLines(s string, n int) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" && len(out) < n {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, " / ")
+}
