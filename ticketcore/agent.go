@@ -79,6 +79,11 @@ func (s *Service) Change(ctx context.Context, id, by string, p Patch) (Ticket, e
 }
 
 func (s *Service) changeTx(tx Tx, t *Ticket, by string, p Patch) error {
+	return s.changeBecause(tx, t, by, "", p)
+}
+
+// changeBecause is changeTx with the reason each change entry gives.
+func (s *Service) changeBecause(tx Tx, t *Ticket, by, reason string, p Patch) error {
 	old := *t
 	before := timerIDs(s.timers(old))
 	changes, err := p.apply(t)
@@ -92,7 +97,7 @@ func (s *Service) changeTx(tx Tx, t *Ticket, by string, p Patch) error {
 		return err
 	}
 	for _, c := range changes {
-		fx.change(now, by, c.field, c.before, c.after, "")
+		fx.change(now, by, c.field, c.before, c.after, reason)
 	}
 	if t.Status != old.Status {
 		t.SolvedAt = time.Time{}
@@ -155,6 +160,9 @@ func (s *Service) deskChange(tx Tx, old Ticket, t *Ticket, p Patch, by string, n
 		if err := s.assign(tx, t, now, fx); err != nil {
 			return err
 		}
+	}
+	if by == ByCustomer { // a customer reopening the ticket answers no page
+		return nil
 	}
 	return s.ackPages(tx, *t, by, now)
 }

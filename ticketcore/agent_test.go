@@ -138,7 +138,8 @@ func TestReplyAndNote(t *testing.T) {
 // A solved ticket cannot be reopened while its conversation has a newer
 // active ticket; it can once that one is solved.
 func TestReopenWithAnotherActiveTicket(t *testing.T) {
-	h := newHarness(t, fakeExtractor{}, &fakeChannel{}, nil)
+	// Reopening off: the customer writing again opens the newer ticket.
+	h := newHarness(t, fakeExtractor{}, &fakeChannel{}, func(cfg *ticketcore.Config) { cfg.ReopenWindow = -1 })
 	ctx := context.Background()
 	h.send("e1", "u", "第一个问题")
 	h.settled("T-000001")

@@ -168,6 +168,9 @@ func TestVIPRefundIsRoutedOnBusinessHours(t *testing.T) {
 	if _, err := d.svc.Change(ctx, "T-000001", "zhao", ticketcore.Patch{Status: ptr("solved")}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := d.svc.Change(ctx, "T-000001", "zhao", ticketcore.Patch{Status: ptr("closed")}); err != nil {
+		t.Fatal(err) // closed: the next message opens a ticket of its own
+	}
 	d.clock.Set(at("2026-04-03 17:55:00"))
 	d.sendFrom("e1", "u-vip", "13800138000", "refund: 订单 order 到了是坏的，要退款")
 	tk := d.settled("T-000002")
@@ -375,6 +378,7 @@ func TestEscalationsAndPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.svc.Change(ctx, "T-000002", "zhao", ticketcore.Patch{Status: ptr("solved")})
+	d.svc.Change(ctx, "T-000002", "zhao", ticketcore.Patch{Status: ptr("closed")}) // the next message opens a ticket
 	d.sendFrom("v1", "vip", "13900139000", "logistics: 我的货呢")
 	tk := d.settled("T-000003") // vip policy: first response in 1h
 	d.clock.Advance(31 * time.Minute)
@@ -514,7 +518,8 @@ func TestOnHoldKeepsClocksStopped(t *testing.T) {
 // the parent's own thread does not double the replies; the child's pages
 // end; unmerging restores the child's resolution clock.
 func TestMergeEdges(t *testing.T) {
-	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	// Reopening off: the solved ticket's customer writing again opens a second ticket.
+	d := newDeskWith(t, at("2026-04-07 10:00:00"), nil, func(cfg *ticketcore.Config) { cfg.ReopenWindow = -1 })
 	ctx := context.Background()
 	d.sendFrom("a", "ua", "", "repair: a")
 	d.settled("T-000001")

@@ -10,7 +10,8 @@
 // stores the message and queues it in the inbox in one transaction before
 // the channel acknowledges it. The inbox worker reads the message (outside
 // any transaction), then in one transaction appends it to the thread's
-// active ticket or creates a ticket with its acknowledgement reply in the
-// outbox. The dispatcher claims outbox items, sends them through their
+// active ticket, reopens the ticket the thread had when it was solved
+// within Config.ReopenWindow, or creates a ticket (a follow-up of the one
+// the thread had, if any) with its acknowledgement reply in the outbox. The dispatcher claims outbox items, sends them through their
 // channel, and records the delivery on the ticket's timeline.
 package ticketcore

@@ -207,14 +207,26 @@ func (s *Service) queued(ctx context.Context, msgID string) (queued bool, err er
 	return queued, err
 }
 
-// read extracts the messages that will open a ticket: those whose thread
-// has no active ticket.
+// read extracts the messages that will open a ticket: the first of the
+// batch on each thread that has no active ticket, unless it reopens the
+// ticket the thread had. The thread's later messages join the ticket the
+// first one opens.
 func (s *Service) read(ctx context.Context, batch []Message) map[string]*nlu.Extraction {
 	need := make([]Message, 0, len(batch))
 	_ = s.store.View(ctx, func(tx ReadTx) error { // on error the filing transaction looks again
 		need = need[:0]
+		now := s.cfg.Now()
+		seen := make(map[string]bool, len(batch))
 		for _, m := range batch {
-			if id, err := tx.ActiveTicket(m.Channel, m.Thread); err == nil && id == "" && m.TicketID == "" {
+			thread := m.Channel + "\x00" + m.Thread
+			if seen[thread] {
+				continue
+			}
+			seen[thread] = true
+			if id, err := tx.ActiveTicket(m.Channel, m.Thread); err != nil || id != "" || m.TicketID != "" {
+				continue
+			}
+			if sq, err := s.sequelOf(tx, m, now); err == nil && !sq.reopen {
 				need = append(need, m)
 			}
 		}
@@ -283,15 +295,29 @@ func (s *Service) fileTx(tx Tx, m Message, ex *nlu.Extraction, f *filing) error 
 	}
 	if active != "" {
 		err = s.appendMessage(tx, active, &m)
-	} else if ex == nil {
-		return errNeedsExtraction
 	} else {
-		err = s.openTicket(tx, &m, *ex, f)
+		err = s.fileUnanswered(tx, &m, ex, f)
 	}
 	if err != nil {
 		return err
 	}
 	return tx.CompleteInbox(m.ID)
+}
+
+// fileUnanswered files m on a thread without an active ticket: it reopens
+// the ticket the thread had, or opens one (following that ticket up) from
+// the reading ex, which it needs then.
+func (s *Service) fileUnanswered(tx Tx, m *Message, ex *nlu.Extraction, f *filing) error {
+	sq, err := s.sequelOf(tx, *m, s.cfg.Now())
+	switch {
+	case err != nil:
+		return err
+	case sq.reopen:
+		return s.reopenTx(tx, sq, m)
+	case ex == nil:
+		return errNeedsExtraction
+	}
+	return s.openTicket(tx, m, *ex, sq, f)
 }
 
 // appendMessage adds a customer's message to their active ticket. A ticket
@@ -371,12 +397,14 @@ func ticketContact(tx ReadTx, t Ticket) (Contact, error) {
 
 // openTicket creates a ticket for m from its extraction — contact,
 // routing, type, assignment and SLA when a desk is configured — with the
-// acknowledgement reply in the outbox.
-func (s *Service) openTicket(tx Tx, m *Message, ex nlu.Extraction, f *filing) error {
+// acknowledgement reply in the outbox. A ticket that follows up sq.prev
+// says so, and so does sq.prev.
+func (s *Service) openTicket(tx Tx, m *Message, ex nlu.Extraction, sq sequel, f *filing) error {
 	now := s.cfg.Now()
 	t := Ticket{Status: StatusNew, Priority: ex.Priority, Intent: ex.Intent,
 		Fields: maps.Clone(ex.Fields), Channel: m.Channel, Thread: m.Thread, Requester: m.From,
-		Tags: []string{}, Subject: subjectOf(m.Text), Lang: ex.Lang, Waiting: 1, CreatedAt: now, UpdatedAt: now}
+		Tags: []string{}, Subject: subjectOf(m.Text), Lang: ex.Lang, Waiting: 1, CreatedAt: now, UpdatedAt: now,
+		FollowUpOf: sq.prev.ID}
 	var fx effects
 	if s.desk != nil {
 		c, err := contactFor(tx, *m, now)
@@ -394,7 +422,15 @@ func (s *Service) openTicket(tx Tx, m *Message, ex nlu.Extraction, f *filing) er
 	created := Entry{Type: EntryEvent, Event: EventCreated, At: now, By: BySystem,
 		After:  map[string]any{"intent": ex.Intent, "priority": ex.Priority, "fields": t.Fields, "extractor": ex.Extractor, "confidence": ex.Confidence},
 		Reason: strings.Join(ex.Reasons, "; ")}
-	fx.entries = append(append([]Entry{created, messageEntry(*m, now)}, skippedNotes(*m, now)...), fx.entries...)
+	head := []Entry{created}
+	if t.FollowUpOf != "" {
+		onNew, onOld := followUpEntries(t, sq, now)
+		head = append(head, onNew)
+		if err := appendEntry(tx, t.FollowUpOf, onOld); err != nil {
+			return err
+		}
+	}
+	fx.entries = append(append(append(head, messageEntry(*m, now)), skippedNotes(*m, now)...), fx.entries...)
 	if err := fx.write(s, tx, t, now); err != nil {
 		return err
 	}

@@ -60,6 +60,13 @@ type Config struct {
 	// them (after a restart, retries coming due). Defaults to 500ms.
 	PollInterval time.Duration
 
+	// ReopenWindow is how long after a ticket is solved the customer's next
+	// message on its conversation reopens it; later, or once it is closed,
+	// the message opens a follow-up ticket (Ticket.FollowUpOf). Negative
+	// turns reopening off: every such message opens a follow-up. Defaults
+	// to 7 days.
+	ReopenWindow time.Duration
+
 	// Delivery tunes the dispatcher.
 	Delivery DeliveryConfig
 }
@@ -103,6 +110,9 @@ func (c *Config) applyDefaults() {
 	setDefault(&c.ExtractTimeout, 10*time.Second)
 	setDefault(&c.Lease, 2*time.Minute)
 	setDefault(&c.PollInterval, 500*time.Millisecond)
+	if c.ReopenWindow == 0 {
+		c.ReopenWindow = 7 * 24 * time.Hour
+	}
 	d := &c.Delivery
 	setDefault(&d.MaxAttempts, 10)
 	setDefault(&d.Backoff, time.Second)

@@ -293,7 +293,8 @@ func TestThreadMessagesAppendInOrder(t *testing.T) {
 }
 
 func TestCustomerReplyReopensPendingAndSolvedStartsNew(t *testing.T) {
-	h := newHarness(t, fakeExtractor{}, &fakeChannel{}, nil)
+	// Reopening off: a solved ticket's customer gets a follow-up (reopen_test.go has the window).
+	h := newHarness(t, fakeExtractor{}, &fakeChannel{}, func(cfg *ticketcore.Config) { cfg.ReopenWindow = -1 })
 	ctx := context.Background()
 	h.send("e1", "u", "第一条")
 	h.settled("T-000001")
@@ -313,7 +314,7 @@ func TestCustomerReplyReopensPendingAndSolvedStartsNew(t *testing.T) {
 	}
 	h.send("e3", "u", "又有问题")
 	tk := h.settled("T-000002")
-	if tk.Thread != "u" || len(entriesOf(tk, ticketcore.EntryMessage)) != 1 {
+	if tk.Thread != "u" || len(entriesOf(tk, ticketcore.EntryMessage)) != 1 || tk.FollowUpOf != "T-000001" {
 		t.Errorf("follow-up ticket = %+v", tk)
 	}
 }

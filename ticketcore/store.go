@@ -89,6 +89,12 @@ type ReadTx interface {
 	MessageByExternalID(channel, externalID string) (Message, error)
 	// Conversation returns the messages of a thread, oldest first.
 	Conversation(channel, thread string) ([]Message, error)
+	// LastFiledMessage returns the newest message of a thread that is on a
+	// ticket (TicketID set), inbound or outbound, or ErrNotFound when none
+	// is. It reads the thread newest first and stops at that message, so
+	// its cost is the messages newer than it (those still waiting in the
+	// inbox), not the length of the conversation.
+	LastFiledMessage(channel, thread string) (Message, error)
 	// InInbox reports whether a message waits in the inbox (not yet
 	// completed); InOutbox whether one waits in the outbox.
 	InInbox(messageID string) (bool, error)

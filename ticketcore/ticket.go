@@ -102,7 +102,10 @@ type Ticket struct {
 	// is the status it had, restored by an unmerge.
 	MergedInto     string `json:"merged_into,omitempty"`
 	PreMergeStatus string `json:"pre_merge_status,omitempty"`
-	// FollowUpOf names the solved or closed ticket of the same thread this one follows.
+	// FollowUpOf names the solved or closed ticket this one follows up: the
+	// ticket the customer's conversation had when they wrote again past
+	// Config.ReopenWindow or after it was closed (for a ticket merged away,
+	// the one it was merged into).
 	FollowUpOf string `json:"follow_up_of,omitempty"`
 	// Timeline is filled only when one ticket is read with its history.
 	Timeline []Entry `json:"timeline,omitempty"`

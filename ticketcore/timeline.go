@@ -16,7 +16,10 @@ const (
 	EventChanged        = "changed"         // Field went from Before to After
 	EventDeliveryFailed = "delivery_failed" // an outbound message was given up on
 	EventDeliveryHeld   = "delivery_held"   // a channel keeps a reply until the customer writes again
-	EventFollowUp       = "follow_up"       // a new ticket continues a solved one
+	// EventFollowUp links a new ticket and the solved or closed one it
+	// follows up, on both: on the new ticket Field "follow_up_of", on the
+	// old one "followed_by", After naming the other ticket.
+	EventFollowUp = "follow_up"
 )
 
 // Actors that are not people.

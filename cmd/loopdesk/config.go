@@ -53,6 +53,29 @@ type LogConfig struct {
 type ChannelsConfig struct {
 	API   APIChannelConfig   `yaml:"api"`
 	WeCom WeComChannelConfig `yaml:"wecom"`
+	Email EmailChannelConfig `yaml:"email"`
+}
+
+// EmailChannelConfig turns the email channel on when Address is set.
+type EmailChannelConfig struct {
+	Address   string        `yaml:"address"`
+	Name      string        `yaml:"name"`
+	AckWindow time.Duration `yaml:"ack_window"`
+	IMAP      struct {
+		Addr      string        `yaml:"addr"`
+		Username  string        `yaml:"username"`
+		Password  string        `yaml:"password"`
+		Mailbox   string        `yaml:"mailbox"`
+		TLS       string        `yaml:"tls"`
+		Processed string        `yaml:"processed"`
+		Poll      time.Duration `yaml:"poll"`
+	} `yaml:"imap"`
+	SMTP struct {
+		Addr     string `yaml:"addr"`
+		Username string `yaml:"username"`
+		Password string `yaml:"password"`
+		TLS      string `yaml:"tls"`
+	} `yaml:"smtp"`
 }
 
 type APIChannelConfig struct {
@@ -88,6 +111,7 @@ type TicketsConfig struct {
 	BatchSize    int               `yaml:"batch_size"`
 	BurstRate    float64           `yaml:"burst_rate"`
 	IntakeYield  float64           `yaml:"intake_yield"`
+	ReopenWindow time.Duration     `yaml:"reopen_window"`
 	Desk         string            `yaml:"desk"`
 	Attachments  AttachmentsConfig `yaml:"attachments"`
 }
@@ -119,14 +143,23 @@ type DeliveryConfig struct {
 // configs/loopdesk.example.yaml shows the same values (a test holds them equal).
 func defaultConfig() Config {
 	return Config{
-		Server:   ServerConfig{Addr: "127.0.0.1:8080", MaxBodyBytes: 1 << 20, ShutdownTimeout: 30 * time.Second},
-		Data:     DataConfig{Dir: "./data"},
-		Channels: ChannelsConfig{WeCom: WeComChannelConfig{Welcome: "您好，这里是客服，请问有什么可以帮您？", Timeout: 10 * time.Second}},
+		Server: ServerConfig{Addr: "127.0.0.1:8080", MaxBodyBytes: 1 << 20, ShutdownTimeout: 30 * time.Second},
+		Data:   DataConfig{Dir: "./data"},
+		Channels: ChannelsConfig{WeCom: WeComChannelConfig{Welcome: "您好，这里是客服，请问有什么可以帮您？", Timeout: 10 * time.Second},
+			Email: defaultEmail()},
 		Log:      LogConfig{Level: "info", Format: "json"},
 		NLU:      NLUConfig{Extractor: "rules", Timeout: 10 * time.Second},
-		Tickets:  TicketsConfig{Workers: 2, BatchSize: 8, BurstRate: 4000, IntakeYield: 8, Attachments: AttachmentsConfig{MaxBytes: 20 << 20}},
+		Tickets:  TicketsConfig{Workers: 2, BatchSize: 8, BurstRate: 4000, IntakeYield: 8, ReopenWindow: 7 * 24 * time.Hour, Attachments: AttachmentsConfig{MaxBytes: 20 << 20}},
 		Delivery: DeliveryConfig{MaxAttempts: 10, Backoff: time.Second, MaxBackoff: 10 * time.Minute, Concurrency: 64, Timeout: 30 * time.Second, MaxHold: 7 * 24 * time.Hour},
 	}
+}
+
+func defaultEmail() EmailChannelConfig {
+	var e EmailChannelConfig
+	e.Name, e.AckWindow = "客服", time.Hour
+	e.IMAP.Mailbox, e.IMAP.TLS, e.IMAP.Processed, e.IMAP.Poll = "INBOX", "tls", "seen", time.Minute
+	e.SMTP.TLS = "starttls"
+	return e
 }
 
 // loadConfig reads the defaults, then the file (if any), then the

@@ -138,7 +138,7 @@ func (g *gateway) wire(cfg Config) error {
 	svc, err := ticketcore.New(ticketcore.Config{Templates: templates, Desk: desk, Blobs: blobs,
 		Notifiers: names, Logger: g.log, Registerer: reg,
 		Attachments: ticketcore.AttachmentLimits(cfg.Tickets.Attachments),
-		Workers:     cfg.Tickets.Workers, BatchSize: cfg.Tickets.BatchSize, BurstRate: cfg.Tickets.BurstRate, IntakeYield: cfg.Tickets.IntakeYield,
+		Workers:     cfg.Tickets.Workers, BatchSize: cfg.Tickets.BatchSize, BurstRate: cfg.Tickets.BurstRate, IntakeYield: cfg.Tickets.IntakeYield, ReopenWindow: cfg.Tickets.ReopenWindow,
 		ExtractTimeout: cfg.NLU.Timeout, Delivery: ticketcore.DeliveryConfig(cfg.Delivery)}, g.store, extractor)
 	if err != nil {
 		return err
@@ -168,6 +168,14 @@ func (g *gateway) wire(cfg Config) error {
 		mux.Handle("/hooks/wecom", wc.AppHandler())
 		mux.Handle("/hooks/wecom/kf", wc.KFHandler())
 		g.runners = append(g.runners, wc.Run)
+	}
+	if cfg.Channels.Email.Address != "" {
+		ec, err := newEmail(cfg.Channels.Email, svc, g.log)
+		if err != nil {
+			return fmt.Errorf("config: channels.email: %w", err)
+		}
+		svc.Attach(ec)
+		g.runners = append(g.runners, ec.Run)
 	}
 	mux.HandleFunc("GET /healthz", g.health)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

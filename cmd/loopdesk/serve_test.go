@@ -42,7 +42,7 @@ func newTestGateway(t *testing.T, mod func(*Config)) (*httptest.Server, *gateway
 	if mod != nil {
 		mod(&cfg)
 	}
-	g, err := build(cfg, discardLog())
+	g, err := build(cfg, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}

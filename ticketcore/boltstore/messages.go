@@ -65,6 +65,34 @@ func (r readTx) Conversation(channel, thread string) ([]ticketcore.Message, erro
 	return msgs, nil
 }
 
+// LastFiledMessage walks the thread index from its newest key back to
+// the first message with a ticket.
+func (r readTx) LastFiledMessage(channel, thread string) (ticketcore.Message, error) {
+	if err := validThread(channel, thread); err != nil {
+		return ticketcore.Message{}, err
+	}
+	prefix := threadPrefix(channel, thread)
+	c := r.bucket(bucketThreads).Cursor()
+	// The thread's keys end just before prefix with its last byte (NUL)
+	// raised: the first key there, if any, is past the thread.
+	k, _ := c.Seek(append(join(channel, thread), 1))
+	if k == nil {
+		k, _ = c.Last()
+	} else {
+		k, _ = c.Prev()
+	}
+	for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
+		m, err := r.messageAt(readU64(k[len(prefix):]))
+		if err != nil {
+			return ticketcore.Message{}, fmt.Errorf("read the last filed message: %w", err)
+		}
+		if m.TicketID != "" {
+			return m, nil
+		}
+	}
+	return ticketcore.Message{}, notFound("filed message of thread", channel+"/"+thread)
+}
+
 // AddMessage numbers m from the messages bucket's sequence and indexes it
 // by thread and, when inbound, by external id. A second inbound message
 // with the same idempotency key is refused (ErrConflict): callers look it

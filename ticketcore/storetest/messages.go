@@ -181,6 +181,78 @@ func testConversation(t *testing.T, h Harness) {
 	})
 }
 
+// testLastFiledMessage: the newest message of a thread that is on a
+// ticket, whichever its direction, past newer ones still unfiled; threads
+// whose names extend one another, and other channels, stay apart.
+func testLastFiledMessage(t *testing.T, h Harness) {
+	s := h.Open(t)
+	filed := func(m ticketcore.Message, ticketID string) ticketcore.Message {
+		m.TicketID = ticketID
+		return m
+	}
+	// "thread" sorts before "thread-a"; "thread-b" holds the last key of
+	// the index, so both ends of a thread's keys are walked from.
+	addMessages(t, s, filed(inbound("a1", "thread-a", "a1"), "T-000001"),
+		filed(outbound("thread-a", "a2"), "T-000001"), filed(inbound("t1", "thread", "t1"), "T-000002"))
+	addMessages(t, s, filed(inbound("a3", "thread-a", "a3"), "T-000003"), inbound("a4", "thread-a", "a4 unfiled"),
+		inbound("t2", "thread", "t2 unfiled"))
+	addMessages(t, s, inbound("a5", "thread-a", "a5 unfiled"), filed(outbound("thread-b", "b1"), "T-000004"),
+		inbound("n1", "never", "n1 unfiled"))
+	other := filed(inbound("x1", "thread-a", "other channel"), "T-000005")
+	other.Channel = channels.Email
+	addMessages(t, s, other)
+	view(t, s, func(tx ticketcore.ReadTx) error {
+		for _, c := range []struct {
+			channel, thread string
+			want            string // text; "" for ErrNotFound
+		}{
+			{channels.API, "thread-a", "a3"},
+			{channels.API, "thread", "t1"},
+			{channels.API, "thread-b", "b1"},
+			{channels.Email, "thread-a", "other channel"},
+			{channels.API, "never", ""},
+			{channels.API, "nobody", ""},
+			{channels.API, "thread-", ""},
+		} {
+			m, err := tx.LastFiledMessage(c.channel, c.thread)
+			if c.want == "" {
+				wantErrIs(t, fmt.Sprintf("LastFiledMessage(%s, %s)", c.channel, c.thread), err, ticketcore.ErrNotFound)
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if m.Text != c.want || m.Channel != c.channel || m.Thread != c.thread || m.ID == "" {
+				t.Errorf("LastFiledMessage(%s, %s) = %q on %s/%s, want %q", c.channel, c.thread, m.Text, m.Channel, m.Thread, c.want)
+			}
+		}
+		_, err := tx.LastFiledMessage(channels.API, "a\x00b")
+		wantErrIs(t, "LastFiledMessage with NUL in thread", err, ticketcore.ErrInvalid)
+		return nil
+	})
+	// Filing a newer message moves it; an update the transaction makes is
+	// read by the transaction.
+	update(t, s, func(tx ticketcore.Tx) error {
+		conv, err := tx.Conversation(channels.API, "thread-a")
+		if err != nil {
+			return err
+		}
+		a4 := conv[3]
+		a4.TicketID = "T-000006"
+		if err := tx.UpdateMessage(a4); err != nil {
+			return err
+		}
+		m, err := tx.LastFiledMessage(channels.API, "thread-a")
+		if err != nil {
+			return err
+		}
+		if m.ID != a4.ID || m.TicketID != "T-000006" {
+			t.Errorf("after filing a4, LastFiledMessage = %q on %s, want a4 on T-000006", m.Text, m.TicketID)
+		}
+		return nil
+	})
+}
+
 func testMeta(t *testing.T, h Harness) {
 	s := h.Open(t)
 	read := func(key string) []byte {

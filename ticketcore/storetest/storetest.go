@@ -46,6 +46,7 @@ func Run(t *testing.T, h Harness) {
 		{"MessageValidation", testValidation},
 		{"ConcurrentDedupe", testConcurrentDedupe},
 		{"Conversation", testConversation},
+		{"LastFiledMessage", testLastFiledMessage},
 		{"Meta", testMeta},
 		{"MetaRange", testMetaRange},
 		{"DeleteMeta", testDeleteMeta},
