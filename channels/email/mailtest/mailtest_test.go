@@ -100,6 +100,35 @@ func TestDeliverReachesMaildirAndIMAP(t *testing.T) {
 	}
 }
 
+// TestDeliverIsVerbatim checks that a sample arrives byte for byte below the
+// trace headers: 8-bit bodies, raw UTF-8 headers as some clients send them,
+// a leading dot, and no Message-ID or Date added where the sender left
+// them out.
+func TestDeliverIsVerbatim(t *testing.T) {
+	t.Parallel()
+	s := startTwo(t)
+	raw := []byte("From: =?gb18030?B?zfXQob3j?= <" + customer + ">\r\n" +
+		"To: " + support + "\r\n" +
+		"Subject: 订单没有到\r\n" +
+		"Content-Type: text/plain; charset=gbk\r\n" +
+		"Content-Transfer-Encoding: 8bit\r\n" +
+		"\r\n" +
+		"\xc4\xe3\xba\xc3\r\n" + // 你好 in GBK
+		".a line that starts with a dot\r\n" +
+		"..and one with two\r\n")
+	s.Deliver(t, raw, customer, support)
+	got := s.WaitMail(t, support, 1)[0]
+	if !bytes.HasSuffix(got, raw) {
+		t.Fatalf("delivered message does not end with the sample:\n%q\nwant suffix\n%q", got, raw)
+	}
+	trace := string(got[:len(got)-len(raw)])
+	for _, h := range []string{"Message-Id:", "Message-ID:", "Date:"} {
+		if strings.Contains(trace, h) {
+			t.Errorf("servers added %s:\n%s", h, trace)
+		}
+	}
+}
+
 func TestBounceForForeignDomain(t *testing.T) {
 	t.Parallel()
 	s := startTwo(t)
