@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -197,4 +198,80 @@ func lastEntry(tk map[string]any, typ string) map[string]any {
 		}
 	}
 	return last
+}
+
+// TestEmailKill9IngestsEachMailOnce: 500 mails wait in the support
+// mailbox; loopdesk reads them and is killed with -9 in the middle, twice.
+// After the restart every mail is on exactly one ticket, once.
+func TestEmailKill9IngestsEachMailOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts and kills real loopdesk processes")
+	}
+	ms := mailtest.Start(t, mailtest.User{Address: supportAddr, Password: "support-pw"},
+		mailtest.User{Address: customer, Password: "wang-pw"})
+	const mails = 500
+	for i := range mails {
+		ms.Deliver(t, rawMail(customer, fmt.Sprintf("问题 %d", i), fmt.Sprintf("k9-%03d@customer.example", i), "", "",
+			fmt.Sprintf("订单 %016d 第%d封", 2026112500000000+i, i)), customer, supportAddr)
+	}
+	ms.WaitMail(t, supportAddr, mails)
+	env := []string{"LOOPDESK_CHANNELS_EMAIL_ADDRESS=" + supportAddr,
+		"LOOPDESK_CHANNELS_EMAIL_IMAP_ADDR=" + ms.IMAPAddr, "LOOPDESK_CHANNELS_EMAIL_IMAP_USERNAME=" + supportAddr,
+		"LOOPDESK_CHANNELS_EMAIL_IMAP_PASSWORD=support-pw", "LOOPDESK_CHANNELS_EMAIL_IMAP_TLS=none",
+		"LOOPDESK_CHANNELS_EMAIL_SMTP_ADDR=" + ms.SMTPAddr, "LOOPDESK_CHANNELS_EMAIL_SMTP_TLS=none"}
+	dataDir := t.TempDir()
+	p := startLoopdeskEnv(t, dataDir, "", env)
+	for kill, after := range []int{100, 150} {
+		waitFor(t, "some mail read", func() bool {
+			return received(t, p.url, "email") >= after
+		})
+		p.cmd.Process.Signal(syscall.SIGKILL)
+		p.cmd.Wait()
+		t.Logf("kill -9 #%d after %d mails stored by that process", kill+1, after)
+		p = startLoopdeskEnv(t, dataDir, "", env)
+	}
+	defer func() {
+		p.cmd.Process.Signal(syscall.SIGTERM)
+		if err := p.cmd.Wait(); err != nil {
+			t.Errorf("graceful stop: %v\n%s", err, p.logs)
+		}
+	}()
+	seen := map[string]int{}
+	waitFor(t, "every mail on a ticket", func() bool {
+		time.Sleep(200 * time.Millisecond)
+		clear(seen)
+		total := 0
+		for _, tk := range allTickets(t, p.url) {
+			for _, e := range tk["timeline"].([]any) {
+				if e := e.(map[string]any); e["type"] == "message" {
+					seen[e["text"].(string)]++
+					total++
+				}
+			}
+		}
+		return total >= mails
+	})
+	if len(seen) != mails {
+		t.Errorf("%d distinct mails on tickets, want %d", len(seen), mails)
+	}
+	for text, n := range seen {
+		if n != 1 {
+			t.Errorf("%q is on the tickets %d times", text, n)
+		}
+	}
+}
+
+// received is the loopdesk_messages_received_total of a channel in the
+// process at url (counted since that process started).
+func received(t *testing.T, url, channel string) int {
+	m := call(t, "GET", url+"/metrics", "", nil).raw
+	prefix := `loopdesk_messages_received_total{channel="` + channel + `"} `
+	for _, line := range strings.Split(m, "\n") {
+		if v, ok := strings.CutPrefix(line, prefix); ok {
+			var n int
+			fmt.Sscan(v, &n)
+			return n
+		}
+	}
+	return 0
 }
