@@ -59,6 +59,11 @@ type Message struct {
 	// Message-ID, kf open_kfid, …). Stored with the message, never shown to
 	// the extractor.
 	Meta map[string]string
+	// Group is the group the channel's configuration gives the
+	// conversation (mail to 售后@ goes to after-sales): where a new ticket
+	// starts, before the desk's rules, which may move it. Empty: the rules
+	// alone decide.
+	Group string
 }
 
 // Receipt is the answer to a stored message.

@@ -642,3 +642,25 @@ func TestAttachmentTypeIsSniffed(t *testing.T) {
 		t.Errorf("read back: %+v %d %v", ref, len(data), err)
 	}
 }
+
+// A channel's group (mail to the after-sales mailbox) is the new ticket's
+// group whatever the rules chose; a group the desk does not have is
+// ignored and the rules decide.
+func TestChannelGroupStartsTheTicket(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	for i, c := range []struct{ group, text, want string }{
+		{"finance", "consult: 你们几点下班", "finance"},       // the rules say presales
+		{"", "consult: 你们几点下班", "presales"},             // no channel group: the rules
+		{"no_such_group", "repair: 屏幕坏了", "after_sales"}, // ignored: the rules decide
+	} {
+		id := ticketcore.FormatTicketID(uint64(i + 1))
+		msg := channels.Message{Channel: channels.Email, ExternalID: fmt.Sprint("g", i), Thread: fmt.Sprint("t", i),
+			From: channels.Party{ID: fmt.Sprint("u", i)}, Text: c.text, Group: c.group}
+		if _, err := d.svc.HandleMessage(context.Background(), msg); err != nil {
+			t.Fatal(err)
+		}
+		if tk := d.settled(id); tk.Group != c.want || tk.Assignee == "" {
+			t.Errorf("%s with group %q: in %q (assignee %q), want %q", c.text, c.group, tk.Group, tk.Assignee, c.want)
+		}
+	}
+}

@@ -81,7 +81,7 @@ func (s *Service) HandleBatch(ctx context.Context, msgs []channels.Message, at c
 func (s *Service) prepareInbound(ctx context.Context, msg channels.Message) (Message, error) {
 	m := Message{Channel: msg.Channel, ExternalID: msg.ExternalID, Thread: msg.Thread,
 		Direction: channels.In, From: msg.From, Text: msg.Text, Meta: msg.Meta,
-		SentAt: msg.SentAt}
+		SentAt: msg.SentAt, Group: msg.Group}
 	if len(msg.Attachments) > 0 {
 		refs, err := s.keepAttachments(ctx, msg.Attachments)
 		if err != nil {

@@ -412,7 +412,7 @@ func (s *Service) openTicket(tx Tx, m *Message, ex nlu.Extraction, sq sequel, f 
 			return err
 		}
 		t.ContactID = c.ID
-		if err := s.routeNew(tx, &t, c, m.Text, now, &fx); err != nil {
+		if err := s.routeNew(tx, &t, c, m, now, &fx); err != nil {
 			return err
 		}
 	}

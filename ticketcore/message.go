@@ -19,6 +19,8 @@ type Message struct {
 	// Attachments are stored apart by content hash.
 	Attachments []AttachmentRef   `json:"attachments,omitempty"`
 	Meta        map[string]string `json:"meta,omitempty"`
+	// Group is the channel's starting group for a new ticket (channels.Message.Group).
+	Group string `json:"group,omitempty"`
 	// At is when loopdesk stored it; SentAt what the vendor said, if anything.
 	At     time.Time `json:"at"`
 	SentAt time.Time `json:"sent_at,omitzero"`

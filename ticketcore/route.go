@@ -64,15 +64,34 @@ func (d *Desk) env(t Ticket, c Contact, text string, now time.Time) cond.Env {
 	return env
 }
 
-// routeNew applies the desk to a ticket about to be created: routing
-// rules, its type and first stage, assignment inside the group, and the
-// SLA policy. Priority comes from the extractor, then from the rules.
-func (s *Service) routeNew(tx Tx, t *Ticket, c Contact, text string, now time.Time, fx *effects) error {
+// channelGroup puts a new ticket in the group its channel gives it (mail
+// to the after-sales mailbox), over what the rules chose: the company
+// decided where that mailbox goes. A group the desk does not have is
+// ignored with a warning.
+func (s *Service) channelGroup(t *Ticket, group string, now time.Time, fx *effects) {
+	if group == "" || group == t.Group {
+		return
+	}
+	if _, ok := s.desk.router.Group(group); !ok {
+		s.log.Warn("a channel gives a group the desk does not have; the rules decide", "group", group)
+		return
+	}
+	fx.change(now, ByRouting, "group", t.Group, group, "the channel's group for this conversation")
+	t.Group = group
+}
+
+// routeNew applies the desk to a ticket about to be created from m:
+// routing rules (and the channel's group over theirs), its type and first
+// stage, assignment inside the group, and the SLA policy. Priority comes
+// from the extractor, then from the rules.
+func (s *Service) routeNew(tx Tx, t *Ticket, c Contact, m *Message, now time.Time, fx *effects) error {
+	text := m.Text
 	d := s.desk.router.Route(s.env(*t, c, text, now))
 	for _, f := range d.Failed {
 		s.log.Warn("a routing rule failed to evaluate; it counts as not matched", "rule", f.Rule, "err", f.Err)
 	}
 	applyDecision(t, d, now, fx)
+	s.channelGroup(t, m.Group, now, fx)
 	if tt, ok := s.desk.ticketType(t.Type, s.env(*t, c, text, now)); ok {
 		t.Type = tt.Name
 		if len(tt.Stages) > 0 {

@@ -13,7 +13,7 @@ import (
 func testMessages(t *testing.T, h Harness) {
 	s := h.Open(t)
 	in := inbound("ext-1", "user-1", "订单 2026112500012345 还没发货")
-	in.Meta = map[string]string{"kf": "wk-1"}
+	in.Meta, in.Group = map[string]string{"kf": "wk-1"}, "after_sales"
 	in.Attachments = []ticketcore.AttachmentRef{{Filename: "a.png", ContentType: "image/png", Size: 3, SHA256: "x"}}
 	msgs := addMessages(t, s, in, outbound("user-1", "收到"))
 	if msgs[0].ID == "" || msgs[1].ID == "" || msgs[0].ID == msgs[1].ID {
