@@ -649,8 +649,8 @@ func TestAttachmentTypeIsSniffed(t *testing.T) {
 func TestChannelGroupStartsTheTicket(t *testing.T) {
 	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
 	for i, c := range []struct{ group, text, want string }{
-		{"finance", "consult: 你们几点下班", "finance"},       // the rules say presales
-		{"", "consult: 你们几点下班", "presales"},             // no channel group: the rules
+		{"finance", "consult: 你们几点下班", "finance"},        // the rules say presales
+		{"", "consult: 你们几点下班", "presales"},              // no channel group: the rules
 		{"no_such_group", "repair: 屏幕坏了", "after_sales"}, // ignored: the rules decide
 	} {
 		id := ticketcore.FormatTicketID(uint64(i + 1))
