@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/internal/wait"
 	"github.com/loopdesk/loopdesk/notify"
 )
 
@@ -32,7 +33,7 @@ func (s *Service) runDispatcher(ctx context.Context) {
 				return
 			}
 			s.log.Error("claim outbox", "err", err)
-			if !backoff(ctx, time.Second) {
+			if !wait.Sleep(ctx, time.Second) {
 				return
 			}
 			continue

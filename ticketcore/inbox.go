@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/internal/wait"
 	"github.com/loopdesk/loopdesk/nlu"
 	"github.com/loopdesk/loopdesk/ticketcore/routing"
 	"github.com/loopdesk/loopdesk/ticketcore/sla"
@@ -44,7 +45,7 @@ func (s *Service) runInbox(ctx context.Context) {
 				return
 			}
 			s.log.Error("claim inbox", "err", err)
-			if !backoff(ctx, time.Second) {
+			if !wait.Sleep(ctx, time.Second) {
 				return
 			}
 			continue

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/loopdesk/loopdesk/internal/wait"
 	"github.com/loopdesk/loopdesk/notify"
 	"github.com/loopdesk/loopdesk/ticketcore/routing"
 	"github.com/loopdesk/loopdesk/ticketcore/sla"
@@ -25,7 +26,7 @@ func (s *Service) runTimers(ctx context.Context) {
 				return
 			}
 			s.log.Error("claim timers", "err", err)
-			if !backoff(ctx, time.Second) {
+			if !wait.Sleep(ctx, time.Second) {
 				return
 			}
 			continue

@@ -244,15 +244,3 @@ func (s *Service) idle(ctx context.Context, wakeCh <-chan struct{}) bool {
 	}
 	return true
 }
-
-// backoff waits d unless ctx ends first; it reports whether to go on.
-func backoff(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}

@@ -13,6 +13,7 @@ import (
 	"github.com/silenceper/wechat/v2/work/kf/syncmsg"
 
 	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/internal/wait"
 )
 
 // kfCallbackEvent is the decrypted 微信客服 callback: no content, only the
@@ -143,7 +144,7 @@ func (c *Channel) syncAccount(ctx context.Context, openKfID, token string) error
 			if stalls++; stalls > maxStalls {
 				return fmt.Errorf("sync_msg keeps answering has_more without moving on")
 			}
-			if !sleep(ctx, time.Duration(stalls)*c.waitBase/5) {
+			if !wait.Sleep(ctx, time.Duration(stalls)*c.waitBase/5) {
 				return ctx.Err()
 			}
 			continue

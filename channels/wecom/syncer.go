@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/loopdesk/loopdesk/internal/wait"
 )
 
 // syncer runs one sync at a time per kf account and folds the requests
@@ -83,7 +85,7 @@ func (s *syncer) launch(openKfID string, st *syncState) {
 				s.mu.Lock()
 				st.dirty = true
 				s.mu.Unlock()
-				if !sleep(ctx, s.backoff(failures)) {
+				if !wait.Sleep(ctx, s.backoff(failures)) {
 					continue
 				}
 			} else {

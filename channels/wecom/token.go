@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/internal/wait"
 )
 
 // Token timing. WeCom tokens live 7,200 s; one is renewed when less than
@@ -126,7 +127,7 @@ func (ts *tokenSource) load(ctx context.Context) (string, error) {
 		case time.Now().After(deadline):
 			return "", fmt.Errorf("wecom token: another process holds the refresh lease")
 		}
-		if !sleep(ctx, leaseWait) {
+		if !wait.Sleep(ctx, leaseWait) {
 			return "", ctx.Err()
 		}
 	}
@@ -206,16 +207,4 @@ func (ts *tokenSource) Invalidate(ctx context.Context, bad string) {
 		t.Token, t.Expires = "", time.Time{}
 		return json.Marshal(t)
 	})
-}
-
-// sleep waits d unless ctx ends first; it reports whether to go on.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }
