@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/mail"
 	"strings"
 	"time"
@@ -46,7 +47,7 @@ type IMAPConfig struct {
 	// TLS is none, starttls or tls. Defaults to tls.
 	TLS string
 	// Processed says what happens to mail once stored: "seen" (flag it
-	// \Seen, the default) or "move:Folder".
+	// \Seen, the default) or "move:Folder" (Folder is created when missing).
 	Processed string
 	// Poll is how often the mailbox is looked at when the server has no
 	// IDLE, and the longest an IDLE waits before looking anyway. Defaults
@@ -124,6 +125,9 @@ func (cfg *Config) applyDefaults() error {
 			return fmt.Errorf("email: tls %q: use none, starttls or tls", m)
 		}
 	}
+	if cfg.SMTP.Username != "" && cfg.SMTP.TLS == "none" && !isLocal(cfg.SMTP.Addr) {
+		return fmt.Errorf("email: smtp %s: a password is sent only over TLS or to localhost; use starttls or tls", cfg.SMTP.Addr)
+	}
 	if p := cfg.IMAP.Processed; p == "" {
 		cfg.IMAP.Processed = "seen"
 	} else if p != "seen" && !strings.HasPrefix(p, "move:") {
@@ -150,10 +154,27 @@ func (cfg *Config) applyDefaults() error {
 	return nil
 }
 
+// isLocal reports whether addr (host:port) is this machine.
+func isLocal(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // Name is channels.Email.
 func (c *Channel) Name() string { return channels.Email }
 
 var _ channels.Channel = (*Channel)(nil)
+
+// maxBackoff is the longest wait between connections. A session that
+// lasted longer worked: the next failure starts again from a second.
+const maxBackoff = time.Minute
 
 // Run reads the mailbox until ctx is done, reconnecting with backoff.
 func (c *Channel) Run(ctx context.Context) error {
@@ -162,12 +183,16 @@ func (c *Channel) Run(ctx context.Context) error {
 		return nil
 	}
 	for failures := 0; ctx.Err() == nil; {
+		began := c.cfg.Now()
 		err := c.session(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
+		if c.cfg.Now().Sub(began) > maxBackoff {
+			failures = 0
+		}
 		failures++
-		wait := min(time.Second<<min(failures-1, 6), time.Minute)
+		wait := min(time.Second<<min(failures-1, 6), maxBackoff)
 		c.log.Error("mailbox session ended; reconnecting", "err", err, "in", wait)
 		if !sleep(ctx, wait) {
 			return nil

@@ -3,6 +3,7 @@ package email
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"mime"
 	"net"
@@ -49,6 +50,9 @@ func (c *Channel) session(ctx context.Context) error {
 	}
 	if err := cl.Login(c.cfg.IMAP.Username, c.cfg.IMAP.Password).Wait(); err != nil {
 		return fmt.Errorf("imap login: %w", err)
+	}
+	if err := c.createProcessedFolder(cl); err != nil {
+		return err
 	}
 	sel, err := cl.Select(c.cfg.IMAP.Mailbox, nil).Wait()
 	if err != nil {
@@ -201,6 +205,30 @@ func (c *Channel) takeBatch(ctx context.Context, cl *imapclient.Client, uidValid
 		return fmt.Errorf("store mail: %w", err)
 	}
 	c.markProcessed(cl, set)
+	return nil
+}
+
+// createProcessedFolder makes sure the folder processed mail moves to
+// exists (a MOVE to a missing one fails, and the mail would stay). One that
+// exists already, or a server that refuses the CREATE, is no reason to
+// stop reading: the MOVE then says what is wrong.
+func (c *Channel) createProcessedFolder(cl *imapclient.Client) error {
+	folder, ok := strings.CutPrefix(c.cfg.IMAP.Processed, "move:")
+	if !ok {
+		return nil
+	}
+	err := cl.Create(folder, nil).Wait()
+	var refused *imap.Error
+	switch {
+	case err == nil:
+		c.log.Info("created the folder for processed mail", "folder", folder)
+	case errors.As(err, &refused):
+		if refused.Code != imap.ResponseCodeAlreadyExists {
+			c.log.Warn("create the folder for processed mail", "folder", folder, "err", err)
+		}
+	default:
+		return fmt.Errorf("imap create %s: %w", folder, err)
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/loopdesk/loopdesk/channels"
@@ -34,14 +35,21 @@ func (c *Channel) inbound(ctx context.Context, raw []byte, uidValidity, uid uint
 	if err != nil {
 		return channels.Message{}, false, err
 	}
+	// Our reply's References are these and the mail's own id. A client
+	// that sent only In-Reply-To names its parent there (RFC 5322 §3.6.4):
+	// without it our reply would lose the start of the thread.
+	refs := m.References
+	if len(refs) == 0 && len(m.InReplyTo) == 1 {
+		refs = m.InReplyTo
+	}
 	msg := channels.Message{Channel: channels.Email, ExternalID: m.MessageID, Thread: thread,
 		From: channels.Party{ID: m.From, Name: m.FromName, Email: m.From},
 		Text: c.text(m), SentAt: m.Date,
 		Meta: map[string]string{"message_id": m.MessageID, "subject": m.Subject,
-			"references": strings.Join(append(m.References, m.MessageID), " ")}}
+			"references": strings.Join(append(slices.Clone(refs), m.MessageID), " ")}}
 	if m.MessageID == "" { // nothing to recognise it by but its place
 		msg.ExternalID = fmt.Sprintf("imap:%d:%d", uidValidity, uid)
-		msg.Meta["references"] = strings.Join(m.References, " ")
+		msg.Meta["references"] = strings.Join(refs, " ")
 	}
 	if m.ReplyTo != "" {
 		msg.Meta["reply_to"] = m.ReplyTo
