@@ -9,9 +9,11 @@ import (
 	"net"
 	"net/mail"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/internal/wait"
 )
 
 // Config configures the channel: one mailbox read over IMAP, replies sent
@@ -27,6 +29,12 @@ type Config struct {
 	Domain string
 	IMAP   IMAPConfig
 	SMTP   SMTPConfig
+	// Group is the desk group new tickets from this mailbox go to; empty:
+	// the desk's rules decide.
+	Group string
+	// More are further mailboxes (售后@, billing@ …), each read and answered
+	// on its own, each with its group. Name and Domain default as above.
+	More []Mailbox
 	// AckWindow: one sender gets at most one acknowledgement in it (a
 	// customer writing ten mails in a row gets one). Defaults to 1h.
 	AckWindow time.Duration
@@ -70,6 +78,13 @@ type SMTPConfig struct {
 	Timeout time.Duration
 }
 
+// Mailbox is one support address with its servers and its group.
+type Mailbox struct {
+	Address, Name, Domain, Group string
+	IMAP                         IMAPConfig
+	SMTP                         SMTPConfig
+}
+
 // Deps is what the channel needs from the rest of loopdesk.
 type Deps struct {
 	// Handler stores mail with the mailbox position. Required.
@@ -82,9 +97,10 @@ type Deps struct {
 
 // Channel is the email channel.
 type Channel struct {
-	cfg  Config
-	deps Deps
-	log  *slog.Logger
+	cfg   Config
+	deps  Deps
+	log   *slog.Logger
+	boxes []*Mailbox // the first is Config's own; replies go out from the one the customer wrote to
 }
 
 // New checks cfg and returns the channel.
@@ -92,19 +108,46 @@ func New(cfg Config, deps Deps) (*Channel, error) {
 	if deps.Handler == nil || deps.State == nil || deps.Reports == nil {
 		return nil, errors.New("email: a handler, a state and delivery reports are required")
 	}
-	addr, err := mail.ParseAddress(cfg.Address)
-	if err != nil {
-		return nil, fmt.Errorf("email: address %q: %w", cfg.Address, err)
-	}
-	cfg.Address = strings.ToLower(addr.Address)
-	if err := cfg.applyDefaults(); err != nil {
-		return nil, err
+	cfg.applyDefaults()
+	c := &Channel{cfg: cfg, deps: deps, log: cfg.Logger.With("channel", channels.Email)}
+	first := Mailbox{Address: cfg.Address, Name: cfg.Name, Domain: cfg.Domain, Group: cfg.Group, IMAP: cfg.IMAP, SMTP: cfg.SMTP}
+	seen := map[string]bool{}
+	for _, mb := range append([]Mailbox{first}, cfg.More...) {
+		if err := mb.applyDefaults(); err != nil {
+			return nil, err
+		}
+		if seen[mb.Address] {
+			return nil, fmt.Errorf("email: mailbox %s is configured twice", mb.Address)
+		}
+		seen[mb.Address] = true
+		c.boxes = append(c.boxes, &mb)
 	}
 	registerCharsets() // before any decoding, the IMAP client's included: it writes the library's table
-	return &Channel{cfg: cfg, deps: deps, log: cfg.Logger.With("channel", channels.Email)}, nil
+	return c, nil
 }
 
-func (cfg *Config) applyDefaults() error {
+func (cfg *Config) applyDefaults() {
+	if cfg.AckWindow <= 0 {
+		cfg.AckWindow = time.Hour
+	}
+	if cfg.MaxAttachment <= 0 {
+		cfg.MaxAttachment = 20 << 20
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+}
+
+// applyDefaults checks a mailbox and fills in its defaults.
+func (cfg *Mailbox) applyDefaults() error {
+	addr, err := mail.ParseAddress(cfg.Address)
+	if err != nil {
+		return fmt.Errorf("email: address %q: %w", cfg.Address, err)
+	}
+	cfg.Address = strings.ToLower(addr.Address)
 	if cfg.Name == "" {
 		cfg.Name = "客服"
 	}
@@ -139,18 +182,6 @@ func (cfg *Config) applyDefaults() error {
 	if cfg.SMTP.Timeout <= 0 {
 		cfg.SMTP.Timeout = time.Minute
 	}
-	if cfg.AckWindow <= 0 {
-		cfg.AckWindow = time.Hour
-	}
-	if cfg.MaxAttachment <= 0 {
-		cfg.MaxAttachment = 20 << 20
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = slog.Default()
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
-	}
 	return nil
 }
 
@@ -176,39 +207,47 @@ var _ channels.Channel = (*Channel)(nil)
 // lasted longer worked: the next failure starts again from a second.
 const maxBackoff = time.Minute
 
-// Run reads the mailbox until ctx is done, reconnecting with backoff.
+// Run reads every mailbox until ctx is done, each reconnecting with
+// backoff on its own.
 func (c *Channel) Run(ctx context.Context) error {
-	if c.cfg.IMAP.Addr == "" {
-		<-ctx.Done()
-		return nil
+	var wg sync.WaitGroup
+	for _, mb := range c.boxes {
+		if mb.IMAP.Addr != "" {
+			wg.Go(func() { c.read(ctx, mb) })
+		}
 	}
+	<-ctx.Done()
+	wg.Wait()
+	return nil
+}
+
+// read reads one mailbox until ctx is done, reconnecting with backoff.
+func (c *Channel) read(ctx context.Context, mb *Mailbox) {
+	log := c.log.With("mailbox", mb.Address)
 	for failures := 0; ctx.Err() == nil; {
 		began := c.cfg.Now()
-		err := c.session(ctx)
+		err := c.session(ctx, mb)
 		if ctx.Err() != nil {
-			return nil
+			return
 		}
 		if c.cfg.Now().Sub(began) > maxBackoff {
 			failures = 0
 		}
 		failures++
-		wait := min(time.Second<<min(failures-1, 6), maxBackoff)
-		c.log.Error("mailbox session ended; reconnecting", "err", err, "in", wait)
-		if !sleep(ctx, wait) {
-			return nil
+		pause := min(time.Second<<min(failures-1, 6), maxBackoff)
+		log.Error("mailbox session ended; reconnecting", "err", err, "in", pause)
+		if !wait.Sleep(ctx, pause) {
+			return
 		}
 	}
-	return nil
 }
 
-// sleep waits d unless ctx ends first; it reports whether to go on.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
+// box is the mailbox a reply goes out from: the one the customer wrote to.
+func (c *Channel) box(address string) *Mailbox {
+	for _, mb := range c.boxes {
+		if mb.Address == address {
+			return mb
+		}
 	}
+	return c.boxes[0]
 }

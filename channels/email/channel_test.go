@@ -256,7 +256,7 @@ func TestNoLoops(t *testing.T) {
 	cfg := testConfig(t, s)
 	ch, _ := run(t, cfg, core)
 	eventually(t, promptly, "the mailbox is not read to its end", func() bool {
-		return core.position(t, ch.positionKey()).LastUID == 3
+		return core.position(t, ch.positionKey(ch.boxes[0])).LastUID == 3
 	})
 	if msgs := core.messages(); len(msgs) != 1 || msgs[0].ExternalID != "real@customer.example" {
 		t.Errorf("stored %+v, want only the customer's own mail", msgs)

@@ -28,15 +28,15 @@ type position struct {
 	LastUID     uint32 `json:"last_uid"`
 }
 
-func (c *Channel) positionKey() string {
-	return "email/imap/" + c.cfg.IMAP.Username + "@" + c.cfg.IMAP.Addr + "/" + c.cfg.IMAP.Mailbox
+func (c *Channel) positionKey(mb *Mailbox) string {
+	return "email/imap/" + mb.IMAP.Username + "@" + mb.IMAP.Addr + "/" + mb.IMAP.Mailbox
 }
 
 // session logs in, reads what is new, and waits for more (IDLE, or
 // polling) until the connection fails or ctx is done.
-func (c *Channel) session(ctx context.Context) error {
+func (c *Channel) session(ctx context.Context, mb *Mailbox) error {
 	news := make(chan struct{}, 1)
-	cl, err := c.dial(news)
+	cl, err := c.dial(mb, news)
 	if err != nil {
 		return err
 	}
@@ -48,21 +48,21 @@ func (c *Channel) session(ctx context.Context) error {
 			return fmt.Errorf("imap ID: %w", err)
 		}
 	}
-	if err := cl.Login(c.cfg.IMAP.Username, c.cfg.IMAP.Password).Wait(); err != nil {
+	if err := cl.Login(mb.IMAP.Username, mb.IMAP.Password).Wait(); err != nil {
 		return fmt.Errorf("imap login: %w", err)
 	}
-	if err := c.createProcessedFolder(cl); err != nil {
+	if err := c.createProcessedFolder(mb, cl); err != nil {
 		return err
 	}
-	sel, err := cl.Select(c.cfg.IMAP.Mailbox, nil).Wait()
+	sel, err := cl.Select(mb.IMAP.Mailbox, nil).Wait()
 	if err != nil {
-		return fmt.Errorf("imap select %s: %w", c.cfg.IMAP.Mailbox, err)
+		return fmt.Errorf("imap select %s: %w", mb.IMAP.Mailbox, err)
 	}
 	for {
-		if err := c.readNew(ctx, cl, sel.UIDValidity); err != nil {
+		if err := c.readNew(ctx, mb, cl, sel.UIDValidity); err != nil {
 			return err
 		}
-		if err := c.waitForNews(ctx, cl, news); err != nil {
+		if err := c.waitForNews(ctx, mb, cl, news); err != nil {
 			return err
 		}
 	}
@@ -70,9 +70,9 @@ func (c *Channel) session(ctx context.Context) error {
 
 // dial connects as IMAP.TLS says. New mail arrives as unilateral data;
 // the handler only signals (no command may run inside it).
-func (c *Channel) dial(news chan<- struct{}) (*imapclient.Client, error) {
+func (c *Channel) dial(mb *Mailbox, news chan<- struct{}) (*imapclient.Client, error) {
 	opts := &imapclient.Options{
-		TLSConfig:   c.cfg.IMAP.TLSConfig,
+		TLSConfig:   mb.IMAP.TLSConfig,
 		WordDecoder: &mime.WordDecoder{CharsetReader: charset.Reader},
 		Dialer:      &net.Dialer{Timeout: 30 * time.Second},
 		UnilateralDataHandler: &imapclient.UnilateralDataHandler{
@@ -88,24 +88,24 @@ func (c *Channel) dial(news chan<- struct{}) (*imapclient.Client, error) {
 	}
 	var cl *imapclient.Client
 	var err error
-	switch c.cfg.IMAP.TLS {
+	switch mb.IMAP.TLS {
 	case "none":
-		cl, err = imapclient.DialInsecure(c.cfg.IMAP.Addr, opts)
+		cl, err = imapclient.DialInsecure(mb.IMAP.Addr, opts)
 	case "starttls":
-		cl, err = imapclient.DialStartTLS(c.cfg.IMAP.Addr, opts)
+		cl, err = imapclient.DialStartTLS(mb.IMAP.Addr, opts)
 	default:
-		cl, err = imapclient.DialTLS(c.cfg.IMAP.Addr, opts)
+		cl, err = imapclient.DialTLS(mb.IMAP.Addr, opts)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("imap connect %s: %w", c.cfg.IMAP.Addr, err)
+		return nil, fmt.Errorf("imap connect %s: %w", mb.IMAP.Addr, err)
 	}
 	return cl, nil
 }
 
 // waitForNews waits in IDLE (or, without it, sleeps) until the server
 // says the mailbox changed or Poll passes.
-func (c *Channel) waitForNews(ctx context.Context, cl *imapclient.Client, news <-chan struct{}) error {
-	timer := time.NewTimer(c.cfg.IMAP.Poll)
+func (c *Channel) waitForNews(ctx context.Context, mb *Mailbox, cl *imapclient.Client, news <-chan struct{}) error {
+	timer := time.NewTimer(mb.IMAP.Poll)
 	defer timer.Stop()
 	if !cl.Caps().Has(imap.CapIdle) {
 		select {
@@ -137,8 +137,8 @@ func (c *Channel) waitForNews(ctx context.Context, cl *imapclient.Client, news <
 // each batch with the position after it. A changed UIDVALIDITY (the
 // mailbox was rebuilt) reads the mailbox again from the start: mail seen
 // before is recognised by its Message-ID.
-func (c *Channel) readNew(ctx context.Context, cl *imapclient.Client, uidValidity uint32) error {
-	pos, err := c.position(ctx)
+func (c *Channel) readNew(ctx context.Context, mb *Mailbox, cl *imapclient.Client, uidValidity uint32) error {
+	pos, err := c.position(ctx, mb)
 	if err != nil {
 		return err
 	}
@@ -158,16 +158,16 @@ func (c *Channel) readNew(ctx context.Context, cl *imapclient.Client, uidValidit
 	uids := slices.DeleteFunc(found.AllUIDs(), func(u imap.UID) bool { return uint32(u) <= pos.LastUID })
 	slices.Sort(uids)
 	for batch := range slices.Chunk(uids, fetchBatch) {
-		if err := c.takeBatch(ctx, cl, pos.UIDValidity, batch); err != nil {
+		if err := c.takeBatch(ctx, mb, cl, pos.UIDValidity, batch); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (c *Channel) position(ctx context.Context) (position, error) {
+func (c *Channel) position(ctx context.Context, mb *Mailbox) (position, error) {
 	var pos position
-	raw, err := c.deps.State.Get(ctx, c.positionKey())
+	raw, err := c.deps.State.Get(ctx, c.positionKey(mb))
 	if err != nil {
 		return pos, fmt.Errorf("read the mailbox position: %w", err)
 	}
@@ -182,7 +182,7 @@ func (c *Channel) position(ctx context.Context) (position, error) {
 // takeBatch fetches, reads and stores one batch of mail with the position
 // after it, then marks the mail processed on the server (only a
 // convenience: the position says what was read).
-func (c *Channel) takeBatch(ctx context.Context, cl *imapclient.Client, uidValidity uint32, uids []imap.UID) error {
+func (c *Channel) takeBatch(ctx context.Context, mb *Mailbox, cl *imapclient.Client, uidValidity uint32, uids []imap.UID) error {
 	set := imap.UIDSetNum(uids...)
 	section := &imap.FetchItemBodySection{Peek: true}
 	bufs, err := cl.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
@@ -192,7 +192,7 @@ func (c *Channel) takeBatch(ctx context.Context, cl *imapclient.Client, uidValid
 	var msgs []channels.Message
 	for _, b := range bufs {
 		raw := b.FindBodySection(section)
-		msg, ok, err := c.inbound(ctx, raw, uidValidity, uint32(b.UID))
+		msg, ok, err := c.inbound(ctx, mb, raw, uidValidity, uint32(b.UID))
 		if err != nil {
 			return err
 		}
@@ -201,10 +201,10 @@ func (c *Channel) takeBatch(ctx context.Context, cl *imapclient.Client, uidValid
 		}
 	}
 	next, _ := json.Marshal(position{UIDValidity: uidValidity, LastUID: uint32(slices.Max(uids))})
-	if _, err := c.deps.Handler.HandleBatch(ctx, msgs, channels.Checkpoint{Key: c.positionKey(), Value: next}); err != nil {
+	if _, err := c.deps.Handler.HandleBatch(ctx, msgs, channels.Checkpoint{Key: c.positionKey(mb), Value: next}); err != nil {
 		return fmt.Errorf("store mail: %w", err)
 	}
-	c.markProcessed(cl, set)
+	c.markProcessed(mb, cl, set)
 	return nil
 }
 
@@ -212,8 +212,8 @@ func (c *Channel) takeBatch(ctx context.Context, cl *imapclient.Client, uidValid
 // exists (a MOVE to a missing one fails, and the mail would stay). One that
 // exists already, or a server that refuses the CREATE, is no reason to
 // stop reading: the MOVE then says what is wrong.
-func (c *Channel) createProcessedFolder(cl *imapclient.Client) error {
-	folder, ok := strings.CutPrefix(c.cfg.IMAP.Processed, "move:")
+func (c *Channel) createProcessedFolder(mb *Mailbox, cl *imapclient.Client) error {
+	folder, ok := strings.CutPrefix(mb.IMAP.Processed, "move:")
 	if !ok {
 		return nil
 	}
@@ -233,9 +233,9 @@ func (c *Channel) createProcessedFolder(cl *imapclient.Client) error {
 }
 
 // markProcessed flags or moves mail loopdesk stored.
-func (c *Channel) markProcessed(cl *imapclient.Client, set imap.UIDSet) {
+func (c *Channel) markProcessed(mb *Mailbox, cl *imapclient.Client, set imap.UIDSet) {
 	var err error
-	if folder, ok := strings.CutPrefix(c.cfg.IMAP.Processed, "move:"); ok {
+	if folder, ok := strings.CutPrefix(mb.IMAP.Processed, "move:"); ok {
 		_, err = cl.Move(set, folder).Wait()
 	} else {
 		err = cl.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagSeen}, Silent: true}, nil).Close()

@@ -28,7 +28,7 @@ func TestPositionAcrossRestarts(t *testing.T) {
 	ch, stop := run(t, cfg, core)
 	eventually(t, promptly, "the first two mails are not stored", stored(core, 2))
 	stop()
-	key := ch.positionKey()
+	key := ch.positionKey(ch.boxes[0])
 	first := core.position(t, key)
 	if first.UIDValidity == 0 || first.LastUID != 2 {
 		t.Fatalf("position after two mails: %+v, want a UIDVALIDITY and UID 2", first)

@@ -18,16 +18,16 @@ const ticketThreadKey = "email/ticket/"
 // inbound reads one raw mail into a message for the core. ok is false for
 // mail that must not become one: automatic mail (a bounce marks the reply
 // it returns failed), mail without a sender, our own mail come back.
-func (c *Channel) inbound(ctx context.Context, raw []byte, uidValidity, uid uint32) (channels.Message, bool, error) {
-	m, err := Read(raw, ReadOptions{Domain: c.cfg.Domain, MaxAttachment: c.cfg.MaxAttachment})
+func (c *Channel) inbound(ctx context.Context, mb *Mailbox, raw []byte, uidValidity, uid uint32) (channels.Message, bool, error) {
+	m, err := Read(raw, ReadOptions{Domain: mb.Domain, MaxAttachment: c.cfg.MaxAttachment})
 	if err != nil {
 		c.log.Warn("skipped mail that cannot be read", "uid", uid, "err", err)
 		return channels.Message{}, false, nil
 	}
 	if m.Auto {
-		return channels.Message{}, false, c.automatic(ctx, m)
+		return channels.Message{}, false, c.automatic(ctx, mb, m)
 	}
-	if m.From == "" || m.From == c.cfg.Address {
+	if m.From == "" || c.ours(m.From) {
 		c.log.Info("skipped mail without a sender, or from ourselves", "uid", uid)
 		return channels.Message{}, false, nil
 	}
@@ -46,7 +46,9 @@ func (c *Channel) inbound(ctx context.Context, raw []byte, uidValidity, uid uint
 		From: channels.Party{ID: m.From, Name: m.FromName, Email: m.From},
 		Text: c.text(m), SentAt: m.Date,
 		Meta: map[string]string{"message_id": m.MessageID, "subject": m.Subject,
-			"references": strings.Join(append(slices.Clone(refs), m.MessageID), " ")}}
+			"references": strings.Join(append(slices.Clone(refs), m.MessageID), " "),
+			"mailbox":    mb.Address},
+		Group: mb.Group}
 	if m.MessageID == "" { // nothing to recognise it by but its place
 		msg.ExternalID = fmt.Sprintf("imap:%d:%d", uidValidity, uid)
 		msg.Meta["references"] = strings.Join(refs, " ")
@@ -62,6 +64,17 @@ func (c *Channel) inbound(ctx context.Context, raw []byte, uidValidity, uid uint
 		msg.Attachments = append(msg.Attachments, channels.Attachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, Data: a.Data})
 	}
 	return msg, true, nil
+}
+
+// ours reports whether address is one of our mailboxes (our own mail come
+// back must not start a conversation with ourselves).
+func (c *Channel) ours(address string) bool {
+	for _, mb := range c.boxes {
+		if mb.Address == address {
+			return true
+		}
+	}
+	return false
 }
 
 // text is what the ticket shows: what the customer newly wrote (all of it
@@ -104,8 +117,8 @@ func (c *Channel) threadOf(ctx context.Context, m Mail) (string, error) {
 
 // automatic handles mail no one may answer: a bounce of our reply marks
 // that reply failed on its ticket; everything else is only logged.
-func (c *Channel) automatic(ctx context.Context, m Mail) error {
-	id := outboxIDOf(m.Bounced, c.cfg.Domain)
+func (c *Channel) automatic(ctx context.Context, mb *Mailbox, m Mail) error {
+	id := outboxIDOf(m.Bounced, mb.Domain)
 	if m.AutoReason != ReasonBounce || id == "" {
 		c.log.Info("automatic mail: no ticket, no answer", "reason", m.AutoReason)
 		return nil

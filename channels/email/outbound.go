@@ -24,8 +24,8 @@ import (
 // keeps the same id.
 var ourMessageID = regexp.MustCompile(`^(?:t-\d{6,}\.)?m-([0-9A-Za-z._-]+)@(.+)$`)
 
-func (c *Channel) messageID(out channels.Outbound) string {
-	id := "m-" + out.ID + "@" + c.cfg.Domain
+func (c *Channel) messageID(mb *Mailbox, out channels.Outbound) string {
+	id := "m-" + out.ID + "@" + mb.Domain
 	if digits, ok := strings.CutPrefix(out.TicketID, "T-"); ok {
 		id = "t-" + digits + "." + id
 	}
@@ -63,11 +63,12 @@ func (c *Channel) Send(ctx context.Context, out channels.Outbound) error {
 	if err := c.rememberThread(ctx, out); err != nil {
 		return err
 	}
-	raw, err := c.compose(out, to)
+	mb := c.box(out.Meta["mailbox"])
+	raw, err := c.compose(mb, out, to)
 	if err != nil {
 		return channels.Permanent(err)
 	}
-	return c.submit(ctx, to, raw)
+	return c.submit(ctx, mb, to, raw)
 }
 
 // ackAllowed limits acknowledgements to one per sender per AckWindow, so
@@ -126,13 +127,13 @@ func subject(out channels.Outbound) string {
 }
 
 // compose writes the reply as a MIME message.
-func (c *Channel) compose(out channels.Outbound, to string) ([]byte, error) {
+func (c *Channel) compose(mb *Mailbox, out channels.Outbound, to string) ([]byte, error) {
 	var h mail.Header
 	h.SetDate(c.cfg.Now())
-	h.SetAddressList("From", []*mail.Address{{Name: c.cfg.Name, Address: c.cfg.Address}})
+	h.SetAddressList("From", []*mail.Address{{Name: mb.Name, Address: mb.Address}})
 	h.SetAddressList("To", []*mail.Address{{Name: out.To.Name, Address: to}})
 	h.SetSubject(subject(out))
-	h.SetMessageID(c.messageID(out))
+	h.SetMessageID(c.messageID(mb, out))
 	if parent := out.Meta["message_id"]; parent != "" {
 		h.SetMsgIDList("In-Reply-To", []string{parent})
 	}
@@ -176,8 +177,8 @@ func (c *Channel) compose(out channels.Outbound, to string) ([]byte, error) {
 
 // submit hands raw to the SMTP server. A 5xx answer is permanent; a 4xx,
 // or a connection that fails, is tried again later.
-func (c *Channel) submit(ctx context.Context, to string, raw []byte) error {
-	cfg := c.cfg.SMTP
+func (c *Channel) submit(ctx context.Context, mb *Mailbox, to string, raw []byte) error {
+	cfg := mb.SMTP
 	var cl *smtp.Client
 	var err error
 	switch cfg.TLS {
@@ -200,7 +201,7 @@ func (c *Channel) submit(ctx context.Context, to string, raw []byte) error {
 			return smtpError("smtp auth", err)
 		}
 	}
-	if err := cl.SendMail(c.cfg.Address, []string{to}, bytes.NewReader(raw)); err != nil {
+	if err := cl.SendMail(mb.Address, []string{to}, bytes.NewReader(raw)); err != nil {
 		return smtpError("smtp send", err)
 	}
 	_ = cl.Quit()

@@ -56,26 +56,42 @@ type ChannelsConfig struct {
 	Email EmailChannelConfig `yaml:"email"`
 }
 
-// EmailChannelConfig turns the email channel on when Address is set.
+// EmailChannelConfig turns the email channel on when Address is set: its
+// own mailbox, and the further Mailboxes.
 type EmailChannelConfig struct {
-	Address   string        `yaml:"address"`
-	Name      string        `yaml:"name"`
-	AckWindow time.Duration `yaml:"ack_window"`
-	IMAP      struct {
-		Addr      string        `yaml:"addr"`
-		Username  string        `yaml:"username"`
-		Password  string        `yaml:"password"`
-		Mailbox   string        `yaml:"mailbox"`
-		TLS       string        `yaml:"tls"`
-		Processed string        `yaml:"processed"`
-		Poll      time.Duration `yaml:"poll"`
-	} `yaml:"imap"`
-	SMTP struct {
-		Addr     string `yaml:"addr"`
-		Username string `yaml:"username"`
-		Password string `yaml:"password"`
-		TLS      string `yaml:"tls"`
-	} `yaml:"smtp"`
+	Address   string               `yaml:"address"`
+	Name      string               `yaml:"name"`
+	Group     string               `yaml:"group"`
+	AckWindow time.Duration        `yaml:"ack_window"`
+	IMAP      EmailIMAPConfig      `yaml:"imap"`
+	SMTP      EmailSMTPConfig      `yaml:"smtp"`
+	Mailboxes []EmailMailboxConfig `yaml:"mailboxes"`
+}
+
+// EmailMailboxConfig is one more support mailbox (售后@, billing@).
+type EmailMailboxConfig struct {
+	Address string          `yaml:"address" json:"address"`
+	Name    string          `yaml:"name" json:"name"`
+	Group   string          `yaml:"group" json:"group"`
+	IMAP    EmailIMAPConfig `yaml:"imap" json:"imap"`
+	SMTP    EmailSMTPConfig `yaml:"smtp" json:"smtp"`
+}
+
+type EmailIMAPConfig struct {
+	Addr      string        `yaml:"addr" json:"addr"`
+	Username  string        `yaml:"username" json:"username"`
+	Password  string        `yaml:"password" json:"password"`
+	Mailbox   string        `yaml:"mailbox" json:"mailbox"`
+	TLS       string        `yaml:"tls" json:"tls"`
+	Processed string        `yaml:"processed" json:"processed"`
+	Poll      time.Duration `yaml:"poll" json:"poll"`
+}
+
+type EmailSMTPConfig struct {
+	Addr     string `yaml:"addr" json:"addr"`
+	Username string `yaml:"username" json:"username"`
+	Password string `yaml:"password" json:"password"`
+	TLS      string `yaml:"tls" json:"tls"`
 }
 
 type APIChannelConfig struct {

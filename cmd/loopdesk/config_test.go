@@ -32,6 +32,9 @@ func TestExampleConfigIsTheDefault(t *testing.T) {
 	if len(got.Notifiers) == 0 {
 		got.Notifiers = nil
 	}
+	if len(got.Channels.Email.Mailboxes) == 0 {
+		got.Channels.Email.Mailboxes = nil
+	}
 	if len(got.Tickets.Attachments.Types) == 0 {
 		got.Tickets.Attachments.Types = nil
 	}

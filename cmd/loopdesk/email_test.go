@@ -275,3 +275,45 @@ func received(t *testing.T, url, channel string) int {
 	}
 	return 0
 }
+
+// Two mailboxes: mail to 售后 (shouhou@) goes to the after-sales group
+// whatever the rules would say, and is answered from shouhou@; mail to
+// support@ is routed by the rules.
+func TestEmailMailboxesGiveTheirGroup(t *testing.T) {
+	const shouhou = "shouhou@shop.example.com"
+	ms := mailtest.Start(t, mailtest.User{Address: supportAddr, Password: "support-pw"},
+		mailtest.User{Address: shouhou, Password: "shouhou-pw"}, mailtest.User{Address: customer, Password: "wang-pw"})
+	srv, _ := newTestGateway(t, func(c *Config) {
+		e := &c.Channels.Email
+		e.Address = supportAddr
+		e.IMAP.Addr, e.IMAP.Username, e.IMAP.Password, e.IMAP.TLS = ms.IMAPAddr, supportAddr, "support-pw", "none"
+		e.SMTP.Addr, e.SMTP.TLS = ms.SMTPAddr, "none"
+		box := EmailMailboxConfig{Address: shouhou, Name: "售后", Group: "after_sales"}
+		box.IMAP = e.IMAP
+		box.IMAP.Username, box.IMAP.Password = shouhou, "shouhou-pw"
+		box.SMTP = e.SMTP
+		e.Mailboxes = []EmailMailboxConfig{box}
+	})
+	question := "你们周末几点下班？" // a consultation: the rules send it to presales
+	ms.Deliver(t, rawMail(customer, "咨询", "mb-1@customer.example", "", "", question), customer, shouhou)
+	var tk answer
+	waitFor(t, "the ticket from shouhou@", func() bool {
+		tk = call(t, "GET", srv.URL+"/api/v1/tickets/T-000001", testAdminToken, nil)
+		return tk.status == http.StatusOK
+	})
+	if tk.body["group"] != "after_sales" {
+		t.Errorf("mail to shouhou@ is in group %v, want after_sales", tk.body["group"])
+	}
+	ack := ms.WaitMail(t, customer, 1)[0]
+	if from := header(t, ack, "From"); !strings.Contains(from, shouhou) {
+		t.Errorf("the acknowledgement comes from %q, want %s", from, shouhou)
+	}
+	ms.Deliver(t, rawMail("li@other.example", "咨询", "mb-2@other.example", "", "", question), "li@other.example", supportAddr)
+	waitFor(t, "the ticket from support@", func() bool {
+		tk = call(t, "GET", srv.URL+"/api/v1/tickets/T-000002", testAdminToken, nil)
+		return tk.status == http.StatusOK
+	})
+	if tk.body["group"] != "presales" {
+		t.Errorf("mail to support@ is in group %v, want the rules' presales", tk.body["group"])
+	}
+}
