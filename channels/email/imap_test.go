@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 
+	"github.com/loopdesk/loopdesk/channels/channeltest"
 	"github.com/loopdesk/loopdesk/channels/email/mailtest"
 )
 
@@ -209,7 +210,7 @@ func TestReconnectAfterCut(t *testing.T) {
 	cfg.IMAP.Poll = time.Hour
 	logs := &logBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), logs), nil))
-	clk := &clock{t: time.Now()}
+	clk := channeltest.NewClock(time.Now())
 	cfg.Now = clk.Now
 	core := newMemCore()
 	run(t, cfg, core)
@@ -220,7 +221,7 @@ func TestReconnectAfterCut(t *testing.T) {
 		if i > 0 {
 			// Each session worked for a while before it was cut: each
 			// reconnects after the shortest wait.
-			clk.add(5 * time.Minute)
+			clk.Add(5 * time.Minute)
 			proxy.cut()
 		}
 		began := time.Now()

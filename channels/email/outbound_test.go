@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/channels/channeltest"
 )
 
 // replyOut is an agent's reply on T-000001 to the customer's mail q1.
@@ -173,7 +174,7 @@ func TestAcknowledgementsLimited(t *testing.T) {
 	cfg := testConfig(t, s)
 	cfg.IMAP.Addr = ""
 	cfg.AckWindow = time.Hour
-	clk := &clock{t: time.Date(2024, 5, 6, 10, 0, 0, 0, time.UTC)}
+	clk := channeltest.NewClock(time.Date(2024, 5, 6, 10, 0, 0, 0, time.UTC))
 	cfg.Now = clk.Now
 	ch, err := New(cfg, newMemCore().deps())
 	if err != nil {
@@ -186,15 +187,15 @@ func TestAcknowledgementsLimited(t *testing.T) {
 		}
 	}
 	send(replyOut("o1", "ack"))
-	clk.add(30 * time.Minute)
+	clk.Add(30 * time.Minute)
 	send(replyOut("o2", "ack")) // within the hour: not sent
 	send(replyOut("o1", "ack")) // a retry of the first: sent, and the hour runs from now
 	other := replyOut("o3", "ack")
 	other.To = channels.Party{ID: customer2, Email: customer2}
 	send(other) // another sender has their own window
-	clk.add(31 * time.Minute)
+	clk.Add(31 * time.Minute)
 	send(replyOut("o4", "ack")) // an hour after o1, but not after its retry: not sent
-	clk.add(30 * time.Minute)
+	clk.Add(30 * time.Minute)
 	send(replyOut("o5", "ack"))   // the hour is over
 	send(replyOut("o6", "reply")) // replies are never limited
 	send(replyOut("o7", "reply"))

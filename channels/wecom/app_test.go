@@ -74,9 +74,7 @@ func TestAgentCommandActsBeforeTheAnswer(t *testing.T) {
 	plain := "<xml><ToUserName><![CDATA[" + testCorp + "]]></ToUserName><FromUserName><![CDATA[li]]></FromUserName>" +
 		"<CreateTime>1764151200</CreateTime><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[T-000001 马上处理]]></Content>" +
 		"<MsgId>7300000000000000009</MsgId><AgentID>1000002</AgentID></xml>"
-	r.core.mu.Lock()
-	r.core.onceErrs = 1
-	r.core.mu.Unlock()
+	r.core.FailOnce(1)
 	for _, want := range []int{http.StatusInternalServerError, http.StatusOK, http.StatusOK} {
 		req, err := r.dbl.SignedRequest(http.MethodPost, r.srv.URL+"/hooks/wecom", []byte(plain))
 		if err != nil {

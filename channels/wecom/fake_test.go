@@ -3,7 +3,6 @@ package wecom
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -13,119 +12,21 @@ import (
 	"time"
 
 	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/channels/channeltest"
 )
 
-// memCore plays the ticket core for the channel's tests: it stores
-// messages with their checkpoints under one lock, keeps the State in
-// memory, and records delivery reports and what agents did.
+// memCore plays the ticket core for the channel's tests
+// (channeltest.Core) with a desk that records agents' acts.
 type memCore struct {
-	mu     sync.Mutex
-	now    func() time.Time
-	state  map[string][]byte
-	seen   map[string]time.Time
-	msgs   []channels.Message
-	byID   map[string]bool
-	failed map[string]string // outbox id → reason
-	desk   *memDesk
-	// failAt makes the failAt-th HandleBatch call fail (once).
-	failAt     int
-	calls      int
-	onceErrs   int // the next onceErrs Once calls fail
-	duplicates int
+	*channeltest.Core
+	desk *memDesk
 }
 
 func newMemCore(now func() time.Time) *memCore {
-	return &memCore{now: now, state: map[string][]byte{}, seen: map[string]time.Time{},
-		byID: map[string]bool{}, failed: map[string]string{}, desk: &memDesk{}}
+	return &memCore{Core: channeltest.NewCore(now), desk: &memDesk{}}
 }
 
 func (c *memCore) deps() Deps { return Deps{Handler: c, State: c, Reports: c, Desk: c.desk} }
-
-func (c *memCore) HandleMessage(ctx context.Context, m channels.Message) (channels.Receipt, error) {
-	r, err := c.HandleBatch(ctx, []channels.Message{m}, channels.Checkpoint{})
-	if err != nil {
-		return channels.Receipt{}, err
-	}
-	return r[0], nil
-}
-
-func (c *memCore) HandleBatch(_ context.Context, msgs []channels.Message, at channels.Checkpoint) ([]channels.Receipt, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.calls++
-	if c.calls == c.failAt {
-		return nil, errors.New("the store is down")
-	}
-	var out []channels.Receipt
-	for _, m := range msgs {
-		if m.ExternalID == "" || m.Thread == "" {
-			return nil, channels.Invalid("message without id or thread")
-		}
-		if c.byID[m.ExternalID] {
-			c.duplicates++
-			out = append(out, channels.Receipt{MessageID: m.ExternalID, Duplicate: true})
-			continue
-		}
-		c.byID[m.ExternalID] = true
-		c.msgs = append(c.msgs, m)
-		out = append(out, channels.Receipt{MessageID: m.ExternalID})
-	}
-	if at.Key != "" {
-		c.state[at.Key] = slices.Clone(at.Value)
-	}
-	return out, nil
-}
-
-func (c *memCore) messages() []channels.Message {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.msgs)
-}
-
-func (c *memCore) Get(_ context.Context, key string) ([]byte, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.state[key]), nil
-}
-
-func (c *memCore) Update(_ context.Context, key string, fn func([]byte) ([]byte, error)) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, err := fn(slices.Clone(c.state[key]))
-	if err != nil {
-		return err
-	}
-	if v == nil {
-		delete(c.state, key)
-	} else {
-		c.state[key] = v
-	}
-	return nil
-}
-
-func (c *memCore) Once(_ context.Context, key string, ttl time.Duration) (bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.onceErrs > 0 {
-		c.onceErrs--
-		return false, errors.New("the store is down")
-	}
-	if until, ok := c.seen[key]; ok && c.now().Before(until) {
-		return false, nil
-	}
-	c.seen[key] = c.now().Add(ttl)
-	return true, nil
-}
-
-func (c *memCore) DeliveryFailed(_ context.Context, id, reason string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if id == "" || id[0] != 'o' {
-		return fmt.Errorf("%w: %s", channels.ErrUnknownMessage, id)
-	}
-	c.failed[id] = reason
-	return nil
-}
 
 // memDesk records agents' actions; member "li" is agent "li".
 type memDesk struct {

@@ -36,8 +36,8 @@ func TestCustomerMessagesOfEveryType(t *testing.T) {
 	if status, err := r.dbl.CallKF(testKF); err != nil || status != http.StatusOK {
 		t.Fatalf("callback: %d %v", status, err)
 	}
-	r.eventually("7 messages stored", func() bool { return len(r.core.messages()) == 7 })
-	got := r.core.messages()
+	r.eventually("7 messages stored", func() bool { return len(r.core.Messages()) == 7 })
+	got := r.core.Messages()
 	for _, m := range got {
 		if m.Channel != channels.WeCom || m.Thread != testKF+":wmCUSTOMER1" || m.From.ID != "wmCUSTOMER1" || m.SentAt.IsZero() {
 			t.Errorf("message %s: channel %q thread %q from %q sent %v", m.ExternalID, m.Channel, m.Thread, m.From.ID, m.SentAt)
@@ -90,16 +90,16 @@ func TestRepeatedCallbacksStoreEachMessageOnce(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	r.eventually("10 messages", func() bool { return len(r.core.messages()) == 10 })
+	r.eventually("10 messages", func() bool { return len(r.core.Messages()) == 10 })
 	r.idle()
 	var got []string
-	for _, m := range r.core.messages() {
+	for _, m := range r.core.Messages() {
 		got = append(got, m.ExternalID)
 	}
 	if !slices.Equal(got, ids) {
 		t.Fatalf("stored %v, want %v in order", got, ids)
 	}
-	if d := r.core.duplicates; d != 0 {
+	if d := r.core.Duplicates(); d != 0 {
 		t.Errorf("%d messages were handed to the core twice", d)
 	}
 }
@@ -109,18 +109,16 @@ func TestRepeatedCallbacksStoreEachMessageOnce(t *testing.T) {
 func TestSyncResumesAtTheStoredCursor(t *testing.T) {
 	r := newRig(t)
 	r.dbl.SetPageSize(2)
-	r.core.mu.Lock()
-	r.core.failAt = 2 // the second page's batch fails once
-	r.core.mu.Unlock()
+	r.core.FailBatch(2) // the second page's batch fails once
 	for i := range 5 {
 		r.dbl.AddKFMessages(testKF, wecomtest.KFMessage{ExternalUserID: "wmC", Text: "第" + string(rune('1'+i)) + "条"})
 	}
 	if _, err := r.dbl.CallKF(testKF); err != nil {
 		t.Fatal(err)
 	}
-	r.eventually("5 messages", func() bool { return len(r.core.messages()) == 5 })
+	r.eventually("5 messages", func() bool { return len(r.core.Messages()) == 5 })
 	r.idle()
-	if d := r.core.duplicates; d != 0 {
+	if d := r.core.Duplicates(); d != 0 {
 		t.Errorf("%d messages handed over twice", d)
 	}
 	if cur, _ := r.core.Get(context.Background(), kfCursorKey+testKF); len(cur) == 0 {
@@ -167,7 +165,7 @@ func TestForgedKFCallbackSyncsNothing(t *testing.T) {
 	if n := r.dbl.SyncCalls(); n != 0 {
 		t.Errorf("%d sync_msg calls after forged callbacks", n)
 	}
-	if n := len(r.core.messages()); n != 0 {
+	if n := len(r.core.Messages()); n != 0 {
 		t.Errorf("%d messages stored", n)
 	}
 }
@@ -185,7 +183,7 @@ func TestUnreadableMessagesInAPage(t *testing.T) {
 	if err := r.ch.takePage(t.Context(), page, "", at); err != nil {
 		t.Fatal(err)
 	}
-	got := r.core.messages()
+	got := r.core.Messages()
 	if len(got) != 2 || got[0].Text != "[无法读取的消息：text]" || !strings.Contains(got[0].Meta["raw"], `"content":5`) || got[1].Text != "你好" {
 		t.Fatalf("stored %+v", got)
 	}
@@ -203,7 +201,7 @@ func TestStalledSyncTriesAgain(t *testing.T) {
 	if _, err := r.dbl.CallKF(testKF); err != nil {
 		t.Fatal(err)
 	}
-	r.eventually("the message", func() bool { return len(r.core.messages()) == 1 })
+	r.eventually("the message", func() bool { return len(r.core.Messages()) == 1 })
 	r.idle()
 	if n := r.dbl.SyncCalls(); n > maxStalls+5 {
 		t.Errorf("%d sync_msg calls for one message", n)
@@ -229,10 +227,10 @@ func TestTransientMediaFailureRetriesThePage(t *testing.T) {
 	if _, err := r.dbl.CallKF(testKF); err != nil {
 		t.Fatal(err)
 	}
-	r.eventually("the image", func() bool { return len(r.core.messages()) == 1 })
+	r.eventually("the image", func() bool { return len(r.core.Messages()) == 1 })
 	r.idle()
-	if m := r.core.messages()[0]; len(m.Attachments) != 1 || m.Attachments[0].Filename != "photo.png" || r.core.duplicates != 0 {
-		t.Errorf("stored %+v (%d duplicates)", m, r.core.duplicates)
+	if m := r.core.Messages()[0]; len(m.Attachments) != 1 || m.Attachments[0].Filename != "photo.png" || r.core.Duplicates() != 0 {
+		t.Errorf("stored %+v (%d duplicates)", m, r.core.Duplicates())
 	}
 }
 

@@ -23,7 +23,7 @@ func reply(id, user, text string) channels.Outbound {
 func TestSendWindow(t *testing.T) {
 	r := newRig(t)
 	r.customer("wmW", "在吗")
-	r.eventually("the message", func() bool { return len(r.core.messages()) == 1 })
+	r.eventually("the message", func() bool { return len(r.core.Messages()) == 1 })
 	ctx := t.Context()
 	for i := 1; i <= 5; i++ {
 		if err := r.ch.Send(ctx, reply(fmt.Sprintf("o-%d", i), "wmW", "回复")); err != nil {
@@ -43,7 +43,7 @@ func TestSendWindow(t *testing.T) {
 	}
 	r.clock.Add(time.Hour)
 	r.customer("wmW", "好的")
-	r.eventually("the second message", func() bool { return len(r.core.messages()) == 2 })
+	r.eventually("the second message", func() bool { return len(r.core.Messages()) == 2 })
 	if err := r.ch.Send(ctx, reply("o-6", "wmW", "第六条")); err != nil {
 		t.Fatalf("held reply after the customer wrote again: %v", err)
 	}
@@ -59,7 +59,7 @@ func TestSendWindow(t *testing.T) {
 func TestSendIsIdempotentAndSplitsLongText(t *testing.T) {
 	r := newRig(t)
 	r.customer("wmI", "你好")
-	r.eventually("the message", func() bool { return len(r.core.messages()) == 1 })
+	r.eventually("the message", func() bool { return len(r.core.Messages()) == 1 })
 	out := reply("msg-0000000001-abcdefgh", "wmI", "您好")
 	for range 2 {
 		if err := r.ch.Send(t.Context(), out); err != nil {
@@ -92,7 +92,7 @@ func repeat(s string, n int) string {
 func TestSendErrors(t *testing.T) {
 	r := newRig(t)
 	r.customer("wmE", "你好")
-	r.eventually("the message", func() bool { return len(r.core.messages()) == 1 })
+	r.eventually("the message", func() bool { return len(r.core.Messages()) == 1 })
 	ctx := t.Context()
 	r.dbl.FailSends(1, -1)
 	if err := r.ch.Send(ctx, reply("o-busy", "wmE", "x")); err == nil || channels.IsPermanent(err) {
@@ -189,14 +189,13 @@ func TestKFEvents(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.eventually("the failure", func() bool {
-		r.core.mu.Lock()
-		defer r.core.mu.Unlock()
-		return r.core.failed["o-123"] != ""
+		_, ok := r.core.Failure("o-123")
+		return ok
 	})
-	if reason := r.core.failed["o-123"]; reason != "WeChat did not deliver the message: the customer refuses messages" {
+	if reason, _ := r.core.Failure("o-123"); reason != "WeChat did not deliver the message: the customer refuses messages" {
 		t.Errorf("reason %q", reason)
 	}
-	if n := len(r.core.messages()); n != 0 {
+	if n := len(r.core.Messages()); n != 0 {
 		t.Errorf("events became %d messages", n)
 	}
 }
@@ -207,7 +206,7 @@ func TestKFEvents(t *testing.T) {
 func TestSendWindowAsWeChatSaysIt(t *testing.T) {
 	r := newRig(t)
 	r.customer("wmQ", "你好")
-	r.eventually("the message", func() bool { return len(r.core.messages()) == 1 })
+	r.eventually("the message", func() bool { return len(r.core.Messages()) == 1 })
 	r.dbl.FailSends(1, 95001)
 	if _, held := channels.HeldUntil(r.ch.Send(t.Context(), reply("o-c", "wmQ", "x"))); !held {
 		t.Error("95001 did not hold the reply")
@@ -256,7 +255,7 @@ func TestWindowOpenedByNewMessagesOnly(t *testing.T) {
 func TestRevokedTokenRenewedOnce(t *testing.T) {
 	r := newRig(t)
 	r.customer("wmT", "你好")
-	r.eventually("the message", func() bool { return len(r.core.messages()) == 1 })
+	r.eventually("the message", func() bool { return len(r.core.Messages()) == 1 })
 	app, _ := r.ch.app.tokens.Token(t.Context())
 	r.dbl.RevokeTokens()
 	before := r.dbl.GetTokenCalls("kf-secret")

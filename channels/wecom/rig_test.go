@@ -8,31 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loopdesk/loopdesk/channels/channeltest"
 	"github.com/loopdesk/loopdesk/channels/wecom/wecomtest"
 )
-
-// clock is a settable clock shared by the double and the channel.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // rig is a running channel wired to a WeCom double and an in-memory core.
 type rig struct {
 	t     *testing.T
-	clock *clock
+	clock *channeltest.Clock
 	dbl   *wecomtest.Server
 	core  *memCore
 	ch    *Channel
@@ -50,7 +33,7 @@ const (
 
 func newRig(t *testing.T, tweak ...func(*Config)) *rig {
 	t.Helper()
-	clk := &clock{now: time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)}
+	clk := channeltest.NewClock(time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC))
 	dbl := wecomtest.New(wecomtest.Config{CorpID: testCorp, Token: testToken, EncodingAESKey: testAESKey,
 		AppSecret: "app-secret", KFSecret: "kf-secret", AgentID: testAgentID, Now: clk.Now})
 	t.Cleanup(dbl.Close)

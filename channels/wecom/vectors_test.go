@@ -128,8 +128,8 @@ func TestForgedVectorsRefused(t *testing.T) {
 			if n := len(dbl.AppMessages()) + dbl.SyncCalls(); n != 0 {
 				t.Errorf("%d API calls after a forged callback", n)
 			}
-			if len(core.seen)+len(core.state)+len(core.msgs) != 0 {
-				t.Errorf("stored: seen %v state %v msgs %v", core.seen, core.state, core.msgs)
+			if once, state := core.Remembered(); once+state+len(core.Messages()) != 0 {
+				t.Errorf("stored: %d once keys, %d state keys, %d messages", once, state, len(core.Messages()))
 			}
 		})
 	}
@@ -148,7 +148,7 @@ func TestStaleCallbackRefused(t *testing.T) {
 			t.Errorf("no timestamp: %d", code)
 		}
 	}
-	if len(dbl.AppMessages())+len(core.seen) != 0 {
+	if once, _ := core.Remembered(); len(dbl.AppMessages())+once != 0 {
 		t.Error("a stale callback acted")
 	}
 }
