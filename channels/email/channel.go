@@ -116,10 +116,11 @@ func New(cfg Config, deps Deps) (*Channel, error) {
 		if err := mb.applyDefaults(); err != nil {
 			return nil, err
 		}
-		if seen[mb.Address] {
-			return nil, fmt.Errorf("email: mailbox %s is configured twice", mb.Address)
+		// Two readers of one IMAP mailbox would race for its mail.
+		if seen[mb.Address] || (mb.IMAP.Addr != "" && seen[c.positionKey(&mb)]) {
+			return nil, fmt.Errorf("email: mailbox %s is configured twice (address or IMAP account and folder)", mb.Address)
 		}
-		seen[mb.Address] = true
+		seen[mb.Address], seen[c.positionKey(&mb)] = true, true
 		c.boxes = append(c.boxes, &mb)
 	}
 	registerCharsets() // before any decoding, the IMAP client's included: it writes the library's table
@@ -170,6 +171,9 @@ func (cfg *Mailbox) applyDefaults() error {
 	}
 	if cfg.SMTP.Username != "" && cfg.SMTP.TLS == "none" && !isLocal(cfg.SMTP.Addr) {
 		return fmt.Errorf("email: smtp %s: a password is sent only over TLS or to localhost; use starttls or tls", cfg.SMTP.Addr)
+	}
+	if cfg.IMAP.Addr != "" && cfg.IMAP.TLS == "none" && !isLocal(cfg.IMAP.Addr) {
+		return fmt.Errorf("email: imap %s: a password is sent only over TLS or to localhost; use starttls or tls", cfg.IMAP.Addr)
 	}
 	if p := cfg.IMAP.Processed; p == "" {
 		cfg.IMAP.Processed = "seen"

@@ -150,7 +150,13 @@ func (c *Channel) readNew(ctx context.Context, mb *Mailbox, cl *imapclient.Clien
 	}
 	var set imap.UIDSet
 	set.AddRange(imap.UID(pos.LastUID+1), 0) // LastUID+1:*
-	found, err := cl.UIDSearch(&imap.SearchCriteria{UID: []imap.UIDSet{set}}, nil).Wait()
+	criteria := &imap.SearchCriteria{UID: []imap.UIDSet{set}}
+	if pos.LastUID == 0 && mb.IMAP.Processed == "seen" {
+		// A mailbox read for the first time (or again, after a new
+		// UIDVALIDITY): only mail nobody has read, not years of history.
+		criteria.NotFlag = []imap.Flag{imap.FlagSeen}
+	}
+	found, err := cl.UIDSearch(criteria, nil).Wait()
 	if err != nil {
 		return fmt.Errorf("imap search: %w", err)
 	}
@@ -192,7 +198,10 @@ func (c *Channel) takeBatch(ctx context.Context, mb *Mailbox, cl *imapclient.Cli
 	var msgs []channels.Message
 	for _, b := range bufs {
 		raw := b.FindBodySection(section)
-		msg, ok, err := c.inbound(ctx, mb, raw, uidValidity, uint32(b.UID))
+		if raw == nil { // the server did not give the body: try the batch again later
+			return fmt.Errorf("imap fetch: no body for UID %d", b.UID)
+		}
+		msg, ok, err := c.inbound(ctx, mb, raw, uint32(b.UID))
 		if err != nil {
 			return err
 		}
@@ -233,9 +242,13 @@ func (c *Channel) createProcessedFolder(mb *Mailbox, cl *imapclient.Client) erro
 }
 
 // markProcessed flags or moves mail loopdesk stored.
+//
+// Without the MOVE extension the library would copy, flag \Deleted and
+// EXPUNGE, erasing every mail a person flagged deleted too: such a server
+// gets \Seen instead.
 func (c *Channel) markProcessed(mb *Mailbox, cl *imapclient.Client, set imap.UIDSet) {
 	var err error
-	if folder, ok := strings.CutPrefix(mb.IMAP.Processed, "move:"); ok {
+	if folder, ok := strings.CutPrefix(mb.IMAP.Processed, "move:"); ok && cl.Caps().Has(imap.CapMove) {
 		_, err = cl.Move(set, folder).Wait()
 	} else {
 		err = cl.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagSeen}, Silent: true}, nil).Close()

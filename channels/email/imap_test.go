@@ -46,24 +46,27 @@ func TestPositionAcrossRestarts(t *testing.T) {
 	for _, m := range core.messages() {
 		ids = append(ids, m.ExternalID)
 	}
-	if want := []string{"p1@customer.example", "p2@customer.example", "p3@customer.example"}; !slices.Equal(ids, want) {
+	if want := []string{customer + " p1@customer.example", customer + " p2@customer.example", customer + " p3@customer.example"}; !slices.Equal(ids, want) {
 		t.Errorf("stored %q, want %q", ids, want)
 	}
 	if _, dups := core.counts(); dups != 0 {
 		t.Errorf("%d mails read twice across the restart", dups)
 	}
 
-	// A changed UIDVALIDITY reads the mailbox again; the core recognises
-	// every mail by its Message-ID and nothing new is stored.
+	// A changed UIDVALIDITY reads the mailbox again from the start, but
+	// only mail nobody has read: the three read before stay read, the new
+	// one is stored, nothing twice.
 	core.setPosition(t, key, position{UIDValidity: first.UIDValidity + 1, LastUID: 3})
+	deliver(t, s, customerMail("p4@customer.example", "第四封", "", "四"))
+	s.WaitMail(t, support, 4)
 	_, stop = run(t, cfg, core)
-	eventually(t, promptly, "the mailbox is not read again", func() bool { _, d := core.counts(); return d >= 3 })
+	eventually(t, promptly, "the new mail is not stored after the UIDVALIDITY change", stored(core, 4))
 	stop()
-	if n, dups := core.counts(); n != 3 || dups != 3 {
-		t.Errorf("after the UIDVALIDITY change: %d stored, %d duplicates; want 3 and 3", n, dups)
+	if n, dups := core.counts(); n != 4 || dups != 0 {
+		t.Errorf("after the UIDVALIDITY change: %d stored, %d duplicates; want 4 and 0", n, dups)
 	}
-	if p := core.position(t, key); p != (position{UIDValidity: first.UIDValidity, LastUID: 3}) {
-		t.Errorf("position %+v, want the mailbox's UIDVALIDITY %d and UID 3", p, first.UIDValidity)
+	if p := core.position(t, key); p != (position{UIDValidity: first.UIDValidity, LastUID: 4}) {
+		t.Errorf("position %+v, want the mailbox's UIDVALIDITY %d and UID 4", p, first.UIDValidity)
 	}
 }
 

@@ -2,6 +2,9 @@ package email
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -18,8 +21,8 @@ const ticketThreadKey = "email/ticket/"
 // inbound reads one raw mail into a message for the core. ok is false for
 // mail that must not become one: automatic mail (a bounce marks the reply
 // it returns failed), mail without a sender, our own mail come back.
-func (c *Channel) inbound(ctx context.Context, mb *Mailbox, raw []byte, uidValidity, uid uint32) (channels.Message, bool, error) {
-	m, err := Read(raw, ReadOptions{Domain: mb.Domain, MaxAttachment: c.cfg.MaxAttachment})
+func (c *Channel) inbound(ctx context.Context, mb *Mailbox, raw []byte, uid uint32) (channels.Message, bool, error) {
+	m, err := safeRead(raw, ReadOptions{Domain: mb.Domain, MaxAttachment: c.cfg.MaxAttachment})
 	if err != nil {
 		c.log.Warn("skipped mail that cannot be read", "uid", uid, "err", err)
 		return channels.Message{}, false, nil
@@ -27,11 +30,11 @@ func (c *Channel) inbound(ctx context.Context, mb *Mailbox, raw []byte, uidValid
 	if m.Auto {
 		return channels.Message{}, false, c.automatic(ctx, mb, m)
 	}
-	if m.From == "" || c.ours(m.From) {
-		c.log.Info("skipped mail without a sender, or from ourselves", "uid", uid)
+	if m.From == "" || c.ours(m.From) || outboxIDOf(m.MessageID, mb.Domain) != "" {
+		c.log.Info("skipped mail without a sender, or ours come back", "uid", uid)
 		return channels.Message{}, false, nil
 	}
-	thread, err := c.threadOf(ctx, m)
+	thread, err := c.threadOf(ctx, mb, m)
 	if err != nil {
 		return channels.Message{}, false, err
 	}
@@ -42,15 +45,22 @@ func (c *Channel) inbound(ctx context.Context, mb *Mailbox, raw []byte, uidValid
 	if len(refs) == 0 && len(m.InReplyTo) == 1 {
 		refs = m.InReplyTo
 	}
-	msg := channels.Message{Channel: channels.Email, ExternalID: m.MessageID, Thread: thread,
+	// The key is the sender's Message-ID (another sender reusing it must
+	// not silence this one), or without one the mail itself: the same
+	// mail read again after a crash or a new UIDVALIDITY is the same key.
+	key := m.From + " " + m.MessageID
+	if m.MessageID == "" {
+		sum := sha256.Sum256(raw)
+		key = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	msg := channels.Message{Channel: channels.Email, ExternalID: safeID(key), Thread: safeID(thread),
 		From: channels.Party{ID: m.From, Name: m.FromName, Email: m.From},
 		Text: c.text(m), SentAt: m.Date,
 		Meta: map[string]string{"message_id": m.MessageID, "subject": m.Subject,
 			"references": strings.Join(append(slices.Clone(refs), m.MessageID), " "),
-			"mailbox":    mb.Address},
+			"mailbox":    mb.Address, "from": m.From},
 		Group: mb.Group}
-	if m.MessageID == "" { // nothing to recognise it by but its place
-		msg.ExternalID = fmt.Sprintf("imap:%d:%d", uidValidity, uid)
+	if m.MessageID == "" {
 		msg.Meta["references"] = strings.Join(refs, " ")
 	}
 	if m.ReplyTo != "" {
@@ -95,16 +105,20 @@ func (c *Channel) text(m Mail) string {
 }
 
 // threadOf is the conversation a mail belongs to: the ticket's, when the
-// mail names one we know; else the first message of its References (the
-// mail that started the conversation), else its own Message-ID.
-func (c *Channel) threadOf(ctx context.Context, m Mail) (string, error) {
+// mail names one we know (by our Message-IDs in its headers, or by the
+// subject's [#T-000123] from the ticket's own customer: anyone can type a
+// ticket number); else the first message of its References (the mail that
+// started the conversation), else its own Message-ID.
+func (c *Channel) threadOf(ctx context.Context, mb *Mailbox, m Mail) (string, error) {
 	if m.ThreadTicket != "" {
-		t, err := c.deps.State.Get(ctx, ticketThreadKey+m.ThreadTicket)
+		raw, err := c.deps.State.Get(ctx, ticketThreadKey+m.ThreadTicket)
 		if err != nil {
 			return "", fmt.Errorf("find the thread of %s: %w", m.ThreadTicket, err)
 		}
-		if len(t) > 0 {
-			return string(t), nil
+		var known ticketThread
+		_ = json.Unmarshal(raw, &known)
+		if known.Thread != "" && (answersUs(m, mb.Domain) || strings.EqualFold(known.Customer, m.From)) {
+			return known.Thread, nil
 		}
 	}
 	for _, ids := range [][]string{m.References, m.InReplyTo, {m.MessageID}} {
@@ -113,6 +127,47 @@ func (c *Channel) threadOf(ctx context.Context, m Mail) (string, error) {
 		}
 	}
 	return m.From, nil
+}
+
+// answersUs reports whether a mail's In-Reply-To or References name one
+// of our Message-IDs: it answers mail we sent.
+func answersUs(m Mail, domain string) bool {
+	for _, id := range append(slices.Clone(m.InReplyTo), m.References...) {
+		if outboxIDOf(id, domain) != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// ticketThread is what the channel remembers of a ticket it wrote on.
+type ticketThread struct {
+	Thread   string `json:"thread"`
+	Customer string `json:"customer"`
+}
+
+// maxID is the longest id or thread kept as the sender wrote it; longer
+// ones, and ones with control characters, are kept as their hash (the
+// store takes neither, and one mail must not stop the mailbox).
+const maxID = 512
+
+func safeID(id string) string {
+	if len(id) <= maxID && !strings.ContainsFunc(id, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// safeRead is Read that turns a panic of the reader into an error: one
+// mail must not crash loopdesk again at every restart.
+func safeRead(raw []byte, opt ReadOptions) (m Mail, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the mail could not be read: %v", p)
+		}
+	}()
+	return Read(raw, opt)
 }
 
 // automatic handles mail no one may answer: a bounce of our reply marks

@@ -46,22 +46,23 @@ func outboxIDOf(messageID, domain string) string {
 // HTML. Acknowledgements are automatic mail (Auto-Submitted:
 // auto-replied), at most one per sender in AckWindow.
 func (c *Channel) Send(ctx context.Context, out channels.Outbound) error {
-	to := out.Meta["reply_to"]
-	for _, alt := range []string{out.To.Email, out.To.ID} {
-		if to == "" {
-			to = alt
-		}
+	to := out.To.Email
+	if to == "" {
+		to = out.To.ID
+	}
+	if rt := out.Meta["reply_to"]; rt != "" && strings.EqualFold(out.Meta["from"], to) {
+		to = rt // the customer's own Reply-To; a stranger's mail on the thread cannot redirect replies
 	}
 	if !strings.Contains(to, "@") {
 		return channels.Permanent(fmt.Errorf("email: no address to send to (%q)", to))
+	}
+	if err := c.rememberThread(ctx, out, to); err != nil {
+		return err
 	}
 	if out.Kind == "ack" {
 		if send, err := c.ackAllowed(ctx, to, out.ID); err != nil || !send {
 			return err
 		}
-	}
-	if err := c.rememberThread(ctx, out); err != nil {
-		return err
 	}
 	mb := c.box(out.Meta["mailbox"])
 	raw, err := c.compose(mb, out, to)
@@ -98,7 +99,7 @@ func (c *Channel) ackAllowed(ctx context.Context, to, id string) (bool, error) {
 
 // rememberThread keeps the ticket's thread for replies that name the
 // ticket only in their subject.
-func (c *Channel) rememberThread(ctx context.Context, out channels.Outbound) error {
+func (c *Channel) rememberThread(ctx context.Context, out channels.Outbound, customer string) error {
 	if out.TicketID == "" || out.Thread == "" {
 		return nil
 	}
@@ -106,7 +107,7 @@ func (c *Channel) rememberThread(ctx context.Context, out channels.Outbound) err
 		if len(old) > 0 {
 			return old, nil
 		}
-		return []byte(out.Thread), nil
+		return json.Marshal(ticketThread{Thread: out.Thread, Customer: strings.ToLower(customer)})
 	})
 }
 
