@@ -1,12 +1,14 @@
 package email
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"mime"
 	"net"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -18,8 +20,14 @@ import (
 	"github.com/loopdesk/loopdesk/channels"
 )
 
-// fetchBatch is how many mails are fetched and stored together.
-const fetchBatch = 20
+// Batches. At most fetchBatch mails, and batchBytes of them, are fetched
+// and stored together, so that memory stays bounded whatever arrives; a
+// mail over maxMail is read as its header only, with a note saying so.
+const (
+	fetchBatch = 20
+	batchBytes = 32 << 20
+	maxMail    = 64 << 20
+)
 
 // position is how far the mailbox has been read: the mailbox's
 // UIDVALIDITY and the last UID stored. Kept in the State with the mail.
@@ -114,9 +122,9 @@ func (c *Channel) waitForNews(ctx context.Context, mb *Mailbox, cl *imapclient.C
 		}
 		return ctx.Err()
 	}
-	idle, err := cl.Idle()
+	idle, err := startIdle(ctx, cl)
 	if err != nil {
-		return fmt.Errorf("imap idle: %w", err)
+		return err
 	}
 	select {
 	case <-ctx.Done():
@@ -131,6 +139,32 @@ func (c *Channel) waitForNews(ctx context.Context, mb *Mailbox, cl *imapclient.C
 		return fmt.Errorf("imap idle: %w", err)
 	}
 	return ctx.Err()
+}
+
+// startIdle starts IDLE. The library waits for the server's "+" without
+// noticing a connection that broke meanwhile, so the wait also ends when
+// the client closes (its goroutine is then left to the closed client).
+func startIdle(ctx context.Context, cl *imapclient.Client) (*imapclient.IdleCommand, error) {
+	type started struct {
+		cmd *imapclient.IdleCommand
+		err error
+	}
+	ch := make(chan started, 1)
+	go func() {
+		cmd, err := cl.Idle()
+		ch <- started{cmd, err}
+	}()
+	select {
+	case s := <-ch:
+		if s.err != nil {
+			return nil, fmt.Errorf("imap idle: %w", s.err)
+		}
+		return s.cmd, nil
+	case <-cl.Closed():
+		return nil, errors.New("imap idle: the connection closed")
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // readNew stores every mail after the stored position, a batch at a time,
@@ -163,12 +197,51 @@ func (c *Channel) readNew(ctx context.Context, mb *Mailbox, cl *imapclient.Clien
 	// "n:*" always matches the newest mail, even below n.
 	uids := slices.DeleteFunc(found.AllUIDs(), func(u imap.UID) bool { return uint32(u) <= pos.LastUID })
 	slices.Sort(uids)
-	for batch := range slices.Chunk(uids, fetchBatch) {
-		if err := c.takeBatch(ctx, mb, cl, pos.UIDValidity, batch); err != nil {
+	if len(uids) == 0 {
+		return nil
+	}
+	sizes, err := fetchSizes(cl, uids)
+	if err != nil {
+		return err
+	}
+	for _, batch := range batches(uids, sizes) {
+		if err := c.takeBatch(ctx, mb, cl, pos.UIDValidity, batch, sizes); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// fetchSizes asks the size of each mail before any is fetched.
+func fetchSizes(cl *imapclient.Client, uids []imap.UID) (map[imap.UID]int64, error) {
+	bufs, err := cl.Fetch(imap.UIDSetNum(uids...), &imap.FetchOptions{UID: true, RFC822Size: true}).Collect()
+	if err != nil {
+		return nil, fmt.Errorf("imap fetch sizes: %w", err)
+	}
+	sizes := make(map[imap.UID]int64, len(bufs))
+	for _, b := range bufs {
+		sizes[b.UID] = b.RFC822Size
+	}
+	return sizes, nil
+}
+
+// batches cuts uids (ascending) into batches of at most fetchBatch mails
+// and batchBytes (a mail over maxMail counts as its header).
+func batches(uids []imap.UID, sizes map[imap.UID]int64) [][]imap.UID {
+	var out [][]imap.UID
+	var cur []imap.UID
+	var bytes int64
+	for _, u := range uids {
+		size := sizes[u]
+		if size > maxMail {
+			size = 64 << 10 // only its header is fetched
+		}
+		if len(cur) > 0 && (len(cur) == fetchBatch || bytes+size > batchBytes) {
+			out, cur, bytes = append(out, cur), nil, 0
+		}
+		cur, bytes = append(cur, u), bytes+size
+	}
+	return append(out, cur)
 }
 
 func (c *Channel) position(ctx context.Context, mb *Mailbox) (position, error) {
@@ -185,19 +258,56 @@ func (c *Channel) position(ctx context.Context, mb *Mailbox) (position, error) {
 	return pos, nil
 }
 
+// tooLarge is a mail over maxMail as loopdesk keeps it: its header, and a
+// body that says what was left out.
+func tooLarge(header []byte, size int64) []byte {
+	if header == nil {
+		return nil
+	}
+	note := fmt.Sprintf("（这封邮件有 %d MiB，超过 %d MiB 的上限，只读取了邮件头。）\r\n", size>>20, maxMail>>20)
+	h := mimeFields.ReplaceAll(bytes.TrimRight(header, "\r\n"), []byte("X-Original-$1:"))
+	return append(append(h, "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"...), note...)
+}
+
+// mimeFields are the header fields that describe the body left out.
+var mimeFields = regexp.MustCompile(`(?im)^(content-type|content-transfer-encoding)[ \t]*:`)
+
 // takeBatch fetches, reads and stores one batch of mail with the position
 // after it, then marks the mail processed on the server (only a
 // convenience: the position says what was read).
-func (c *Channel) takeBatch(ctx context.Context, mb *Mailbox, cl *imapclient.Client, uidValidity uint32, uids []imap.UID) error {
+func (c *Channel) takeBatch(ctx context.Context, mb *Mailbox, cl *imapclient.Client, uidValidity uint32, uids []imap.UID, sizes map[imap.UID]int64) error {
 	set := imap.UIDSetNum(uids...)
-	section := &imap.FetchItemBodySection{Peek: true}
-	bufs, err := cl.Fetch(set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}).Collect()
-	if err != nil {
-		return fmt.Errorf("imap fetch: %w", err)
+	whole := &imap.FetchItemBodySection{Peek: true}
+	header := &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}
+	var small, large imap.UIDSet
+	for _, u := range uids {
+		if sizes[u] > maxMail {
+			large.AddNum(u)
+		} else {
+			small.AddNum(u)
+		}
 	}
+	var bufs []*imapclient.FetchMessageBuffer
+	for _, f := range []struct {
+		set     imap.UIDSet
+		section *imap.FetchItemBodySection
+	}{{small, whole}, {large, header}} {
+		if len(f.set) == 0 {
+			continue
+		}
+		got, err := cl.Fetch(f.set, &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{f.section}}).Collect()
+		if err != nil {
+			return fmt.Errorf("imap fetch: %w", err)
+		}
+		bufs = append(bufs, got...)
+	}
+	slices.SortFunc(bufs, func(a, b *imapclient.FetchMessageBuffer) int { return int(a.UID) - int(b.UID) })
 	var msgs []channels.Message
 	for _, b := range bufs {
-		raw := b.FindBodySection(section)
+		raw := b.FindBodySection(whole)
+		if raw == nil && sizes[b.UID] > maxMail {
+			raw = tooLarge(b.FindBodySection(header), sizes[b.UID])
+		}
 		if raw == nil { // the server did not give the body: try the batch again later
 			return fmt.Errorf("imap fetch: no body for UID %d", b.UID)
 		}
@@ -213,8 +323,7 @@ func (c *Channel) takeBatch(ctx context.Context, mb *Mailbox, cl *imapclient.Cli
 	if _, err := c.deps.Handler.HandleBatch(ctx, msgs, channels.Checkpoint{Key: c.positionKey(mb), Value: next}); err != nil {
 		return fmt.Errorf("store mail: %w", err)
 	}
-	c.markProcessed(mb, cl, set)
-	return nil
+	return c.markProcessed(mb, cl, set)
 }
 
 // createProcessedFolder makes sure the folder processed mail moves to
@@ -246,14 +355,23 @@ func (c *Channel) createProcessedFolder(mb *Mailbox, cl *imapclient.Client) erro
 // Without the MOVE extension the library would copy, flag \Deleted and
 // EXPUNGE, erasing every mail a person flagged deleted too: such a server
 // gets \Seen instead.
-func (c *Channel) markProcessed(mb *Mailbox, cl *imapclient.Client, set imap.UIDSet) {
+//
+// A server that refuses is logged and reading goes on (the position says
+// what was read); a connection that broke ends the session, which
+// reconnects: the client would not notice otherwise before its next IDLE.
+func (c *Channel) markProcessed(mb *Mailbox, cl *imapclient.Client, set imap.UIDSet) error {
 	var err error
 	if folder, ok := strings.CutPrefix(mb.IMAP.Processed, "move:"); ok && cl.Caps().Has(imap.CapMove) {
 		_, err = cl.Move(set, folder).Wait()
 	} else {
 		err = cl.Store(set, &imap.StoreFlags{Op: imap.StoreFlagsAdd, Flags: []imap.Flag{imap.FlagSeen}, Silent: true}, nil).Close()
 	}
-	if err != nil {
-		c.log.Warn("mark mail processed on the server", "err", err)
+	var refused *imap.Error
+	if err != nil && !errors.As(err, &refused) {
+		return fmt.Errorf("imap: mark mail processed: %w", err)
 	}
+	if err != nil {
+		c.log.Warn("the server refused to mark mail processed", "err", err)
+	}
+	return nil
 }

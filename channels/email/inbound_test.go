@@ -1,8 +1,11 @@
 package email
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/emersion/go-imap/v2"
 
 	"github.com/loopdesk/loopdesk/channels"
 )
@@ -48,5 +51,23 @@ func TestSubjectTokenOnlyForTheTicketsCustomer(t *testing.T) {
 		InReplyTo: []string{"t-000123.m-msg-0000000001-abc@" + mb.Domain}}
 	if th, _ := ch.threadOf(t.Context(), mb, reply); th != "root@customer.example" {
 		t.Errorf("a reply to our mail went to thread %q", th)
+	}
+}
+
+// Batches stay within fetchBatch mails and batchBytes; a mail over
+// maxMail counts as its header and reads as a note with its header.
+func TestBatchesAndTooLargeMail(t *testing.T) {
+	uids := []imap.UID{1, 2, 3, 4, 5}
+	sizes := map[imap.UID]int64{1: 10 << 20, 2: 20 << 20, 3: 1 << 30, 4: 5 << 20, 5: 1}
+	got := batches(uids, sizes)
+	want := [][]imap.UID{{1, 2, 3}, {4, 5}} // 3 is fetched as its header only
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("batches = %v, want %v", got, want)
+	}
+	header := []byte("From: 王先生 <wang@customer.example>\r\nSubject: big\r\nMessage-ID: <big@customer.example>\r\n" +
+		"Content-Type: multipart/mixed;\r\n boundary=\"b\"\r\n\r\n")
+	m, err := Read(tooLarge(header, 1<<30), ReadOptions{})
+	if err != nil || m.From != "wang@customer.example" || !strings.Contains(m.Text, "只读取了邮件头") || m.MessageID != "big@customer.example" {
+		t.Errorf("a too large mail reads as %+v, %v", m, err)
 	}
 }
