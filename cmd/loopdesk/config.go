@@ -54,6 +54,18 @@ type ChannelsConfig struct {
 	API   APIChannelConfig   `yaml:"api"`
 	WeCom WeComChannelConfig `yaml:"wecom"`
 	Email EmailChannelConfig `yaml:"email"`
+	Slack SlackChannelConfig `yaml:"slack"`
+}
+
+// SlackChannelConfig turns the Slack channel on when SigningSecret and
+// BotToken are set.
+type SlackChannelConfig struct {
+	SigningSecret    string   `yaml:"signing_secret"`
+	BotToken         string   `yaml:"bot_token"`
+	AppToken         string   `yaml:"app_token"`
+	APIBase          string   `yaml:"api_base"`
+	DirectMessages   bool     `yaml:"direct_messages"`
+	CustomerChannels []string `yaml:"customer_channels"`
 }
 
 // EmailChannelConfig turns the email channel on when Address is set: its
@@ -162,7 +174,7 @@ func defaultConfig() Config {
 		Server: ServerConfig{Addr: "127.0.0.1:8080", MaxBodyBytes: 1 << 20, ShutdownTimeout: 30 * time.Second},
 		Data:   DataConfig{Dir: "./data"},
 		Channels: ChannelsConfig{WeCom: WeComChannelConfig{Welcome: "您好，这里是客服，请问有什么可以帮您？", Timeout: 10 * time.Second},
-			Email: defaultEmail()},
+			Email: defaultEmail(), Slack: SlackChannelConfig{DirectMessages: true}},
 		Log:      LogConfig{Level: "info", Format: "json"},
 		NLU:      NLUConfig{Extractor: "rules", Timeout: 10 * time.Second},
 		Tickets:  TicketsConfig{Workers: 2, BatchSize: 8, BurstRate: 4000, IntakeYield: 8, ReopenWindow: 7 * 24 * time.Hour, Attachments: AttachmentsConfig{MaxBytes: 20 << 20}},

@@ -35,6 +35,9 @@ func TestExampleConfigIsTheDefault(t *testing.T) {
 	if len(got.Channels.Email.Mailboxes) == 0 {
 		got.Channels.Email.Mailboxes = nil
 	}
+	if len(got.Channels.Slack.CustomerChannels) == 0 {
+		got.Channels.Slack.CustomerChannels = nil
+	}
 	if len(got.Tickets.Attachments.Types) == 0 {
 		got.Tickets.Attachments.Types = nil
 	}

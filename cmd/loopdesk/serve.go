@@ -21,6 +21,7 @@ import (
 
 	"github.com/loopdesk/loopdesk/agentapi"
 	"github.com/loopdesk/loopdesk/channels/api"
+	"github.com/loopdesk/loopdesk/channels/slack"
 	"github.com/loopdesk/loopdesk/channels/wecom"
 	"github.com/loopdesk/loopdesk/configs"
 	"github.com/loopdesk/loopdesk/nlu/rules"
@@ -168,6 +169,16 @@ func (g *gateway) wire(cfg Config) error {
 		mux.Handle("/hooks/wecom", wc.AppHandler())
 		mux.Handle("/hooks/wecom/kf", wc.KFHandler())
 		g.runners = append(g.runners, wc.Run)
+	}
+	if sc := cfg.Channels.Slack; sc.SigningSecret != "" || sc.BotToken != "" {
+		ch, err := slack.New(slack.Config{SigningSecret: sc.SigningSecret, BotToken: sc.BotToken, APIBase: sc.APIBase,
+			DirectMessages: sc.DirectMessages, CustomerChannels: sc.CustomerChannels, Logger: g.log},
+			slack.Deps{Handler: svc, State: svc.State()})
+		if err != nil {
+			return fmt.Errorf("config: channels.slack: %w", err)
+		}
+		svc.Attach(ch)
+		ch.Register(mux)
 	}
 	if cfg.Channels.Email.Address != "" {
 		ec, err := newEmail(cfg.Channels.Email, svc, g.log)

@@ -1,0 +1,119 @@
+package slack
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/slack-go/slack/slackevents"
+
+	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/internal/httpjson"
+)
+
+// maxBody bounds a request from Slack (events are a few KiB).
+const maxBody = 1 << 20
+
+// seenTTL is how long an event id is remembered: Slack retries for about
+// an hour at most.
+const seenTTL = 24 * time.Hour
+
+// events serves the Events API URL: the URL check, and events. The
+// message a customer wrote is stored before Slack gets its 200 (a few
+// milliseconds, well inside Slack's 3 seconds), so nothing acknowledged is
+// lost; a retry (X-Slack-Retry-Num) changes nothing: the message's key is
+// its channel and ts, and the event id is remembered.
+func (c *Channel) events(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		httpjson.WriteError(w, httpjson.Errorf(http.StatusRequestEntityTooLarge, "body_too_large", "a Slack request is at most 1 MiB"))
+		return
+	}
+	if err := verify(c.cfg.SigningSecret, r.Header, body, c.cfg.Now()); err != nil {
+		c.log.Warn("refused a Slack request", "remote", r.RemoteAddr, "err", err)
+		httpjson.WriteError(w, httpjson.Errorf(http.StatusUnauthorized, "bad_signature", "the request's Slack signature does not check out"))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body)) // for whoever reads it next
+	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
+	if err != nil {
+		httpjson.WriteError(w, httpjson.Errorf(http.StatusBadRequest, "malformed_event", "the body is not a Slack event"))
+		return
+	}
+	switch ev.Type {
+	case slackevents.URLVerification:
+		if v, ok := ev.Data.(*slackevents.EventsAPIURLVerificationEvent); ok {
+			w.Header().Set("Content-Type", "text/plain")
+			_, _ = io.WriteString(w, v.Challenge)
+			return
+		}
+	case slackevents.CallbackEvent:
+		if err := c.callback(r, ev); err != nil {
+			c.log.Error("handle a Slack event; Slack will retry", "err", err)
+			httpjson.WriteError(w, httpjson.Errorf(http.StatusInternalServerError, "internal", "the event could not be stored; retry"))
+			return
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// callback handles one event. The work is made idempotent first (a
+// customer's message is keyed by its channel and ts, so a retry stores
+// nothing again), then the event id is remembered: a retry of an event
+// handled already is recognised and logged. Remembering it first would
+// lose the event when storing failed and Slack's retry were dropped.
+func (c *Channel) callback(r *http.Request, ev slackevents.EventsAPIEvent) error {
+	if m, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent); ok {
+		if msg, ok := c.customerMessage(m); ok {
+			if _, err := c.deps.Handler.HandleMessage(r.Context(), msg); err != nil && !errors.Is(err, channels.ErrInvalid) {
+				return err
+			}
+		}
+	}
+	outer, _ := ev.Data.(*slackevents.EventsAPICallbackEvent)
+	if outer == nil || outer.EventID == "" {
+		return nil
+	}
+	first, err := c.deps.State.Once(r.Context(), "slack/event/"+outer.EventID, seenTTL)
+	if err == nil && !first {
+		c.log.Debug("a repeated Slack event changed nothing", "retry", r.Header.Get("X-Slack-Retry-Num"))
+	}
+	return err
+}
+
+// customerMessage is a customer's message, when m is one: written by a
+// person (no bot, no edit or join), in a direct message to the app (when
+// those are customers) or in a customer channel.
+func (c *Channel) customerMessage(m *slackevents.MessageEvent) (channels.Message, bool) {
+	if m.BotID != "" || m.SubType != "" || m.User == "" || m.Text == "" {
+		return channels.Message{}, false
+	}
+	thread := m.Channel
+	switch {
+	case m.ChannelType == "im" && c.cfg.DirectMessages:
+	case c.customers[m.Channel]:
+		root := m.ThreadTimeStamp
+		if root == "" {
+			root = m.TimeStamp
+		}
+		thread = m.Channel + ":" + root
+	default:
+		return channels.Message{}, false
+	}
+	return channels.Message{Channel: channels.Slack, ExternalID: m.Channel + ":" + m.TimeStamp, Thread: thread,
+		From: channels.Party{ID: m.User}, Text: m.Text, SentAt: slackTime(m.TimeStamp),
+		Meta: map[string]string{"channel": m.Channel}}, true
+}
+
+// slackTime reads a Slack ts ("1712345678.000100").
+func slackTime(ts string) time.Time {
+	var sec, micro int64
+	if _, err := fmt.Sscanf(ts, "%d.%d", &sec, &micro); err != nil {
+		return time.Time{}
+	}
+	return time.Unix(sec, micro*1000)
+}

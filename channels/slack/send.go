@@ -1,0 +1,134 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+
+	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/internal/wait"
+)
+
+// metadataType marks our messages: the outbox id in their metadata lets a
+// retried delivery see that the first one got through.
+const metadataType = "loopdesk_outbound"
+
+// Send posts a reply into the customer's conversation: the direct message,
+// or the thread in a customer channel. At most one message a second goes to
+// one Slack channel (Slack's posting limit); Retry-After is honoured; a
+// retried delivery first looks for itself in the conversation.
+func (c *Channel) Send(ctx context.Context, out channels.Outbound) error {
+	channel, threadTS, _ := strings.Cut(out.Thread, ":")
+	if channel == "" {
+		return channels.Permanent(fmt.Errorf("slack: no channel in thread %q", out.Thread))
+	}
+	if out.Attempt > 1 {
+		if posted, err := c.posted(ctx, channel, threadTS, out.ID); err != nil || posted {
+			return classify(err)
+		}
+	}
+	if err := c.pace.wait(ctx, channel); err != nil {
+		return err
+	}
+	opts := []slack.MsgOption{slack.MsgOptionText(out.Text, false),
+		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataType, EventPayload: map[string]any{"id": out.ID}})}
+	if threadTS != "" {
+		opts = append(opts, slack.MsgOptionTS(threadTS))
+	}
+	_, _, err := c.api.PostMessageContext(ctx, channel, opts...)
+	return classify(err)
+}
+
+// posted reports whether a message with outbox id id is in the
+// conversation already.
+func (c *Channel) posted(ctx context.Context, channel, threadTS, id string) (bool, error) {
+	var msgs []slack.Message
+	var err error
+	if threadTS != "" {
+		msgs, _, _, err = c.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
+			ChannelID: channel, Timestamp: threadTS, Limit: 200, IncludeAllMetadata: true})
+	} else {
+		var h *slack.GetConversationHistoryResponse
+		h, err = c.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: channel, Limit: 50, IncludeAllMetadata: true})
+		if h != nil {
+			msgs = h.Messages
+		}
+	}
+	if err != nil {
+		return false, err
+	}
+	for _, m := range msgs {
+		if m.Metadata.EventType == metadataType && m.Metadata.EventPayload["id"] == id {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// permanentErrors are Web API errors a retry will not mend.
+var permanentErrors = map[string]bool{"channel_not_found": true, "not_in_channel": true, "is_archived": true,
+	"invalid_auth": true, "account_inactive": true, "token_revoked": true, "msg_too_long": true, "no_text": true,
+	"restricted_action": true, "cannot_dm_bot": true}
+
+// classify says what the dispatcher does with a Web API error.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var rl *slack.RateLimitedError
+	if errors.As(err, &rl) {
+		return channels.RetryAfter(fmt.Errorf("slack: %w", err), rl.RetryAfter)
+	}
+	var se slack.SlackErrorResponse
+	if errors.As(err, &se) && permanentErrors[se.Err] {
+		return channels.Permanent(fmt.Errorf("slack: %w", err))
+	}
+	return fmt.Errorf("slack: %w", err)
+}
+
+// pacer spaces messages to one Slack channel interval apart.
+type pacer struct {
+	now      func() time.Time
+	sleep    func(context.Context, time.Duration) bool
+	interval time.Duration
+	mu       sync.Mutex
+	next     map[string]time.Time
+}
+
+// pace is one message a second per channel: Slack's posting limit.
+const pace = time.Second
+
+func newPacer(now func() time.Time) *pacer {
+	return &pacer{now: now, sleep: wait.Sleep, interval: pace, next: map[string]time.Time{}}
+}
+
+// maxWait is the longest a send waits for its turn; beyond it the outbox
+// is asked to come back.
+const maxWait = 3 * time.Second
+
+// wait takes the channel's next turn, waiting for it when it is near.
+func (p *pacer) wait(ctx context.Context, channel string) error {
+	p.mu.Lock()
+	now := p.now()
+	turn := now
+	if next := p.next[channel]; next.After(now) {
+		turn = next
+	}
+	d := turn.Sub(now)
+	if d > maxWait {
+		p.mu.Unlock()
+		return channels.RetryAfter(errors.New("slack: one message a second per channel"), d)
+	}
+	p.next[channel] = turn.Add(p.interval)
+	p.mu.Unlock()
+	if d > 0 && !p.sleep(ctx, d) {
+		return ctx.Err()
+	}
+	return nil
+}
