@@ -45,6 +45,8 @@ type Deps struct {
 	Handler channels.Handler
 	// State remembers the events seen. Required.
 	State channels.State
+	// Desk carries out agents' /ticket commands; nil answers that they are off.
+	Desk channels.Desk
 }
 
 // Channel is the Slack channel.
@@ -95,7 +97,8 @@ func (c *Channel) Name() string { return channels.Slack }
 
 var _ channels.Channel = (*Channel)(nil)
 
-// Register mounts the Events API URL.
+// Register mounts the Events API and slash command URLs.
 func (c *Channel) Register(mux *http.ServeMux) {
 	mux.Handle("POST /hooks/slack/events", http.HandlerFunc(c.events))
+	mux.Handle("POST /hooks/slack/commands", http.HandlerFunc(c.commands))
 }

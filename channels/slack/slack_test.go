@@ -94,12 +94,20 @@ func newTestChannel(t *testing.T, now func() time.Time) (*Channel, *channeltest.
 	return ch, core, api
 }
 
-// signed is a request as Slack sends it, signed at now.
+// signed is an event as Slack sends it, signed at now.
 func signed(body string, now time.Time, header ...string) *http.Request {
+	return signedAt("/hooks/slack/events", body, now, header...)
+}
+
+// signedAt is a request to path as Slack sends it, signed at now.
+func signedAt(path, body string, now time.Time, header ...string) *http.Request {
 	ts := strconv.FormatInt(now.Unix(), 10)
 	mac := hmac.New(sha256.New, []byte(testSecret))
 	fmt.Fprintf(mac, "v0:%s:%s", ts, body)
-	r := httptest.NewRequest(http.MethodPost, "/hooks/slack/events", strings.NewReader(body))
+	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(body))
+	if strings.HasPrefix(body, "command=") || strings.Contains(body, "&command=") {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
 	r.Header.Set("X-Slack-Request-Timestamp", ts)
 	r.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
 	for i := 0; i+1 < len(header); i += 2 {

@@ -173,7 +173,7 @@ func (g *gateway) wire(cfg Config) error {
 	if sc := cfg.Channels.Slack; sc.SigningSecret != "" || sc.BotToken != "" {
 		ch, err := slack.New(slack.Config{SigningSecret: sc.SigningSecret, BotToken: sc.BotToken, APIBase: sc.APIBase,
 			DirectMessages: sc.DirectMessages, CustomerChannels: sc.CustomerChannels, Logger: g.log},
-			slack.Deps{Handler: svc, State: svc.State()})
+			slack.Deps{Handler: svc, State: svc.State(), Desk: svc.ChatDesk()})
 		if err != nil {
 			return fmt.Errorf("config: channels.slack: %w", err)
 		}
