@@ -32,6 +32,9 @@ type Config struct {
 	// whose messages are customers'; each top-level message starts a
 	// conversation, its thread continues it.
 	CustomerChannels []string
+	// Groups maps desk groups to the Slack channel ids their tickets'
+	// cards and threads go to.
+	Groups map[string]string
 	// HTTPClient makes the Web API calls. Defaults to one with a 10 s timeout.
 	HTTPClient *http.Client
 	// Logger defaults to slog.Default(); Now to time.Now.
@@ -56,6 +59,7 @@ type Channel struct {
 	log       *slog.Logger
 	api       *slack.Client
 	customers map[string]bool
+	staff     map[string]bool // the groups' channels: where tickets' threads are
 	pace      *pacer
 }
 
@@ -85,9 +89,12 @@ func New(cfg Config, deps Deps) (*Channel, error) {
 	}
 	c := &Channel{cfg: cfg, deps: deps, log: cfg.Logger.With("channel", channels.Slack),
 		api:       slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIBase+"/api/"), slack.OptionHTTPClient(cfg.HTTPClient)),
-		customers: map[string]bool{}, pace: newPacer(cfg.Now)}
+		customers: map[string]bool{}, staff: map[string]bool{}, pace: newPacer(cfg.Now)}
 	for _, id := range cfg.CustomerChannels {
 		c.customers[id] = true
+	}
+	for _, id := range cfg.Groups {
+		c.staff[id] = true
 	}
 	return c, nil
 }
@@ -101,4 +108,5 @@ var _ channels.Channel = (*Channel)(nil)
 func (c *Channel) Register(mux *http.ServeMux) {
 	mux.Handle("POST /hooks/slack/events", http.HandlerFunc(c.events))
 	mux.Handle("POST /hooks/slack/commands", http.HandlerFunc(c.commands))
+	mux.Handle("POST /hooks/slack/interactions", http.HandlerFunc(c.interactions))
 }

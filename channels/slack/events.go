@@ -2,11 +2,13 @@ package slack
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack/slackevents"
@@ -73,6 +75,9 @@ func (c *Channel) callback(r *http.Request, ev slackevents.EventsAPIEvent) error
 				return err
 			}
 		}
+		if err := c.threadReply(r.Context(), m); err != nil {
+			return err
+		}
 	}
 	outer, _ := ev.Data.(*slackevents.EventsAPICallbackEvent)
 	if outer == nil || outer.EventID == "" {
@@ -116,4 +121,38 @@ func slackTime(ts string) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(sec, micro*1000)
+}
+
+// noteMarkers start an agent's thread reply that stays internal.
+var noteMarkers = []string{"//", "note:", "备注："}
+
+// threadReply carries out an agent's reply in a ticket's thread: to the
+// customer, or a note when it starts with a note marker. Keyed by the
+// message, so Slack's retries act once. A reply from someone who is no
+// agent, or in a thread that is no ticket's, does nothing.
+func (c *Channel) threadReply(ctx context.Context, m *slackevents.MessageEvent) error {
+	if c.deps.Desk == nil || !c.staff[m.Channel] || m.ThreadTimeStamp == "" || m.BotID != "" || m.SubType != "" || m.User == "" {
+		return nil
+	}
+	ticket, err := c.deps.State.Get(ctx, threadKey+m.Channel+":"+m.ThreadTimeStamp)
+	if err != nil || ticket == nil {
+		return err
+	}
+	agent, err := c.deps.Desk.AgentFor(ctx, NotifierName, m.User)
+	if errors.Is(err, channels.ErrNoAgent) {
+		c.log.Info("a thread reply from a Slack user who is no agent", "ticket", string(ticket))
+		return nil
+	} else if err != nil {
+		return err
+	}
+	act := channels.Act{Ticket: string(ticket), Agent: agent, Key: "slack/msg/" + m.Channel + ":" + m.TimeStamp}
+	text := strings.TrimSpace(m.Text)
+	for _, marker := range noteMarkers {
+		if rest, ok := strings.CutPrefix(text, marker); ok {
+			return c.deps.Desk.Note(ctx, act, strings.TrimSpace(rest))
+		}
+	}
+	// An error (the desk refusing, or the store failing) answers Slack
+	// 500: its retries are keyed, so they act once if at all.
+	return c.deps.Desk.Reply(ctx, act, text)
 }

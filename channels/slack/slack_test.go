@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,7 +29,14 @@ const testSecret = "test-signing-secret"
 type webAPI struct {
 	mu        sync.Mutex
 	posted    []map[string]string // channel, text, thread_ts, metadata id, ts
+	updates   []string            // ts of messages chat.update changed
 	limitOnce bool                // the next chat.postMessage answers 429
+}
+
+func (a *webAPI) updated(ts string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return slices.Contains(a.updates, ts)
 }
 
 func (a *webAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -58,6 +66,9 @@ func (a *webAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.posted = append(a.posted, map[string]string{"channel": r.Form.Get("channel"), "text": r.Form.Get("text"),
 			"thread_ts": r.Form.Get("thread_ts"), "id": id, "ts": ts})
 		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, r.Form.Get("channel"), ts)
+	case "/api/chat.update":
+		a.updates = append(a.updates, r.Form.Get("ts"))
+		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, r.Form.Get("channel"), r.Form.Get("ts"))
 	case "/api/conversations.replies", "/api/conversations.history":
 		var msgs []map[string]any
 		for _, p := range a.posted {

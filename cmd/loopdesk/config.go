@@ -60,12 +60,13 @@ type ChannelsConfig struct {
 // SlackChannelConfig turns the Slack channel on when SigningSecret and
 // BotToken are set.
 type SlackChannelConfig struct {
-	SigningSecret    string   `yaml:"signing_secret"`
-	BotToken         string   `yaml:"bot_token"`
-	AppToken         string   `yaml:"app_token"`
-	APIBase          string   `yaml:"api_base"`
-	DirectMessages   bool     `yaml:"direct_messages"`
-	CustomerChannels []string `yaml:"customer_channels"`
+	SigningSecret    string            `yaml:"signing_secret"`
+	BotToken         string            `yaml:"bot_token"`
+	AppToken         string            `yaml:"app_token"`
+	APIBase          string            `yaml:"api_base"`
+	DirectMessages   bool              `yaml:"direct_messages"`
+	CustomerChannels []string          `yaml:"customer_channels"`
+	Groups           map[string]string `yaml:"groups"`
 }
 
 // EmailChannelConfig turns the email channel on when Address is set: its
@@ -300,7 +301,7 @@ func setValue(v reflect.Value, s string) error {
 			return err
 		}
 		v.SetInt(int64(d))
-	case v.Kind() == reflect.Slice:
+	case v.Kind() == reflect.Slice || v.Kind() == reflect.Map:
 		return yaml.Unmarshal([]byte(s), v.Addr().Interface())
 	case v.Kind() == reflect.String:
 		v.SetString(s)

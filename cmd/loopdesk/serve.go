@@ -134,6 +134,9 @@ func (g *gateway) wire(cfg Config) error {
 	if wecomNotifies(cfg.Channels.WeCom) {
 		names = append(names, wecom.NotifierName)
 	}
+	if sc := cfg.Channels.Slack; sc.SigningSecret != "" && len(sc.Groups) > 0 {
+		names = append(names, slack.NotifierName)
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	svc, err := ticketcore.New(ticketcore.Config{Templates: templates, Desk: desk, Blobs: blobs,
@@ -172,12 +175,15 @@ func (g *gateway) wire(cfg Config) error {
 	}
 	if sc := cfg.Channels.Slack; sc.SigningSecret != "" || sc.BotToken != "" {
 		ch, err := slack.New(slack.Config{SigningSecret: sc.SigningSecret, BotToken: sc.BotToken, APIBase: sc.APIBase,
-			DirectMessages: sc.DirectMessages, CustomerChannels: sc.CustomerChannels, Logger: g.log},
+			DirectMessages: sc.DirectMessages, CustomerChannels: sc.CustomerChannels, Groups: sc.Groups, Logger: g.log},
 			slack.Deps{Handler: svc, State: svc.State(), Desk: svc.ChatDesk()})
 		if err != nil {
 			return fmt.Errorf("config: channels.slack: %w", err)
 		}
 		svc.Attach(ch)
+		if len(sc.Groups) > 0 {
+			svc.Attach(notify.Channel(ch.Notifier()))
+		}
 		ch.Register(mux)
 	}
 	if cfg.Channels.Email.Address != "" {

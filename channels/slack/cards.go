@@ -1,0 +1,112 @@
+package slack
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/slack-go/slack"
+
+	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/notify"
+)
+
+// Ticket threads. The first notice about a ticket posts its card (subject,
+// priority, group, Claim and Solve buttons) into its group's Slack channel;
+// the thread under the card is the ticket: later notices are lines in it,
+// and an agent's thread reply goes to the customer (// or note: keeps it
+// internal).
+const (
+	cardKey   = "slack/card/"   // + ticket id → where its card is
+	threadKey = "slack/thread/" // + channel:ts of a card → its ticket id
+)
+
+// card is where a ticket's card is.
+type card struct {
+	Channel string `json:"channel"`
+	TS      string `json:"ts"`
+}
+
+// Notifier returns the notifier that posts ticket cards and notices into
+// the groups' Slack channels (Config.Groups).
+func (c *Channel) Notifier() notify.Notifier { return notifier{c} }
+
+type notifier struct{ c *Channel }
+
+func (n notifier) Name() string { return NotifierName }
+
+// Notify posts n into its ticket's thread, first posting the card. A
+// notice sent to several agents says the same thing once; a group without
+// a Slack channel gets nothing.
+func (n notifier) Notify(ctx context.Context, no notify.Notice) error {
+	c := n.c
+	channel := c.cfg.Groups[no.Group]
+	if channel == "" || no.TicketID == "" {
+		return nil
+	}
+	// The first of the notices saying this claims it; a retry of that one
+	// (a failed post) is still its, the others say nothing.
+	sum := sha256.Sum256([]byte(no.Kind + "\x00" + no.Text))
+	mine := false
+	err := c.deps.State.Update(ctx, "slack/notice/"+no.TicketID+"/"+hex.EncodeToString(sum[:8]), func(old []byte) ([]byte, error) {
+		mine = old == nil || string(old) == no.ID
+		if !mine {
+			return old, nil
+		}
+		return []byte(no.ID), nil
+	})
+	if err != nil || !mine {
+		return err
+	}
+	at, err := c.cardOf(ctx, no, channel)
+	if err != nil {
+		return err
+	}
+	out := channels.Outbound{ID: no.ID, Thread: at.Channel + ":" + at.TS, Text: no.Text, Attempt: no.Attempt}
+	return c.Send(ctx, out)
+}
+
+// cardOf returns the ticket's card, posting it first when there is none.
+func (c *Channel) cardOf(ctx context.Context, no notify.Notice, channel string) (card, error) {
+	var at card
+	if raw, err := c.deps.State.Get(ctx, cardKey+no.TicketID); err != nil {
+		return card{}, err
+	} else if raw != nil {
+		return at, json.Unmarshal(raw, &at)
+	}
+	if err := c.pace.wait(ctx, channel); err != nil {
+		return card{}, err
+	}
+	_, ts, err := c.api.PostMessageContext(ctx, channel, slack.MsgOptionText(no.TicketID+" "+no.Subject, false),
+		slack.MsgOptionBlocks(cardBlocks(no.TicketID, no.Subject, no.Priority, no.Group, "")...))
+	if err != nil {
+		return card{}, classify(err)
+	}
+	at = card{Channel: channel, TS: ts}
+	raw, _ := json.Marshal(at)
+	if err := c.deps.State.Update(ctx, cardKey+no.TicketID, func([]byte) ([]byte, error) { return raw, nil }); err != nil {
+		return card{}, err
+	}
+	return at, c.deps.State.Update(ctx, threadKey+channel+":"+ts, func([]byte) ([]byte, error) { return []byte(no.TicketID), nil })
+}
+
+// cardBlocks is a ticket's card; taken replaces the buttons once someone
+// claimed it.
+func cardBlocks(ticket, subject, priority, group, taken string) []slack.Block {
+	text := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
+	}
+	blocks := []slack.Block{
+		slack.NewSectionBlock(text(fmt.Sprintf("*%s* %s", ticket, subject)), nil, nil),
+		slack.NewContextBlock("", text(fmt.Sprintf("优先级 %s · 组 %s", priority, group))),
+	}
+	if taken != "" {
+		return append(blocks, slack.NewContextBlock("", text(taken)))
+	}
+	button := func(id, label string) slack.BlockElement {
+		return slack.NewButtonBlockElement(id, ticket, slack.NewTextBlockObject(slack.PlainTextType, label, false, false))
+	}
+	return append(blocks, slack.NewActionBlock("ticket", button("claim", "接单 Claim"), button("solve", "解决 Solve")))
+}

@@ -1,0 +1,72 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loopdesk/loopdesk/notify"
+)
+
+// A new ticket's notice posts its card into the group's channel, once
+// however many agents the notice went to; the next notice is a line in
+// its thread. Claim on the card claims it as the clicking agent and the
+// card shows who took it; an agent's thread reply goes to the customer,
+// "//" keeps it internal.
+func TestTicketThread(t *testing.T) {
+	now := time.Unix(1764151200, 0)
+	ch, _, api := newTestChannel(t, func() time.Time { return now })
+	ch.cfg.Groups = map[string]string{"after_sales": "C_AFTER"}
+	ch.staff["C_AFTER"] = true
+	desk := &fakeDesk{}
+	ch.deps.Desk = desk
+	ctx := context.Background()
+	n := notify.Notice{ID: "msg-n1", Kind: notify.KindAssigned, TicketID: "T-000001", Subject: "退款", Text: "分配给你的工单",
+		Priority: "high", Group: "after_sales", To: notify.Recipient{Agent: "li"}, Attempt: 1}
+	ch.pace.interval = time.Millisecond            // the test's own pace
+	for _, agent := range []string{"li", "wang"} { // one notice per agent, each its own outbox id
+		n.ID, n.To.Agent = "msg-n1-"+agent, agent
+		if err := ch.Notifier().Notify(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n.ID, n.Text = "msg-n2", "SLA 即将超时"
+	if err := ch.Notifier().Notify(ctx, n); err != nil {
+		t.Fatal(err)
+	}
+	posts := api.posts()
+	if len(posts) != 3 || posts[0]["channel"] != "C_AFTER" || posts[0]["thread_ts"] != "" ||
+		posts[1]["thread_ts"] != posts[0]["ts"] || posts[2]["text"] != "SLA 即将超时" {
+		t.Fatalf("posts %v", posts)
+	}
+	card := posts[0]["ts"]
+
+	payload := fmt.Sprintf(`{"type":"block_actions","trigger_id":"tg1","user":{"id":"U_AGENT"},"container":{"channel_id":"C_AFTER","message_ts":%q},`+
+		`"actions":[{"type":"button","action_id":"claim","block_id":"ticket","value":"T-000001"}]}`, card)
+	w := serveEvent(ch, signedAt("/hooks/slack/interactions", url.Values{"payload": {payload}}.Encode(), now, "Content-Type", "application/x-www-form-urlencoded"))
+	if w.Code != 200 {
+		t.Fatalf("click: %d %s", w.Code, w.Body)
+	}
+	if !slices.Contains(desk.did, "li claim T-000001") || !api.updated(card) {
+		t.Errorf("claim: acts %v, card updated %v", desk.did, api.updated(card))
+	}
+
+	reply := func(id, ts, text string) string {
+		return fmt.Sprintf(`{"type":"event_callback","event_id":%q,"event":{"type":"message","channel":"C_AFTER","channel_type":"channel",`+
+			`"user":"U_AGENT","text":%q,"ts":%q,"thread_ts":%q}}`, id, text, ts, card)
+	}
+	serveEvent(ch, signed(reply("Ev20", "1764151300.000100", "已为您办理退款"), now))
+	serveEvent(ch, signed(reply("Ev21", "1764151301.000100", "// 客户是老用户"), now))
+	serveEvent(ch, signed(reply("Ev21", "1764151301.000100", "// 客户是老用户"), now, "X-Slack-Retry-Num", "1"))
+	want := []string{"li claim T-000001", "li reply:已为您办理退款 T-000001", "li note:客户是老用户 T-000001"}
+	if !slices.Equal(desk.did, want) {
+		t.Errorf("acts %q, want %q", desk.did, want)
+	}
+	if n := len(api.posts()); n != 3 || strings.Contains(fmt.Sprint(api.posts()), "已为您办理退款") {
+		t.Errorf("the thread reply was echoed into Slack by the channel itself: %v", api.posts())
+	}
+}

@@ -1,0 +1,83 @@
+package slack
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/slack-go/slack"
+
+	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/internal/httpjson"
+)
+
+// interactions serves the buttons of ticket cards: Claim and Solve act as
+// the agent the Slack user maps to (once per click, keyed by its trigger
+// id) and the card then shows who did.
+func (c *Channel) interactions(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		httpjson.WriteError(w, httpjson.Errorf(http.StatusRequestEntityTooLarge, "body_too_large", "a Slack request is at most 1 MiB"))
+		return
+	}
+	if err := verify(c.cfg.SigningSecret, r.Header, body, c.cfg.Now()); err != nil {
+		c.log.Warn("refused a Slack request", "remote", r.RemoteAddr, "err", err)
+		httpjson.WriteError(w, httpjson.Errorf(http.StatusUnauthorized, "bad_signature", "the request's Slack signature does not check out"))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var cb slack.InteractionCallback
+	if err := r.ParseForm(); err != nil || json.Unmarshal([]byte(r.FormValue("payload")), &cb) != nil {
+		httpjson.WriteError(w, httpjson.Errorf(http.StatusBadRequest, "malformed_interaction", "the body is not a Slack interaction"))
+		return
+	}
+	if cb.Type == slack.InteractionTypeBlockActions && len(cb.ActionCallback.BlockActions) > 0 {
+		if answer := c.clicked(r, cb); answer != "" {
+			httpjson.Write(w, http.StatusOK, map[string]any{"response_type": "ephemeral", "text": answer, "replace_original": false})
+			return
+		}
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// clicked acts on a card's button and returns what to tell the agent
+// when it did not work.
+func (c *Channel) clicked(r *http.Request, cb slack.InteractionCallback) string {
+	a := cb.ActionCallback.BlockActions[0]
+	if c.deps.Desk == nil {
+		return "Ticket commands are not on in this loopdesk."
+	}
+	ctx := r.Context()
+	agent, err := c.deps.Desk.AgentFor(ctx, NotifierName, cb.User.ID)
+	if errors.Is(err, channels.ErrNoAgent) {
+		return fmt.Sprintf("Your Slack user (%s) is not a loopdesk agent.", cb.User.ID)
+	} else if err != nil {
+		return "Not available right now; try again shortly."
+	}
+	act := channels.Act{Ticket: a.Value, Agent: agent, Key: "slack/click/" + cb.TriggerID}
+	var t channels.TicketSummary
+	switch a.ActionID {
+	case "claim":
+		t, err = c.deps.Desk.Claim(ctx, act)
+	case "solve":
+		t, err = c.deps.Desk.Solve(ctx, act)
+	default:
+		return ""
+	}
+	if err != nil {
+		return "Not done: " + err.Error()
+	}
+	label := fmt.Sprintf("已由 %s 接单 · claimed by %s", t.Assignee, t.Assignee)
+	if a.ActionID == "solve" {
+		label = fmt.Sprintf("已由 %s 解决 · solved by %s", agent, agent)
+	}
+	_, _, _, err = c.api.UpdateMessageContext(ctx, cb.Container.ChannelID, cb.Container.MessageTs,
+		slack.MsgOptionText(t.ID+" "+t.Subject, false), slack.MsgOptionBlocks(cardBlocks(t.ID, t.Subject, t.Priority, t.Group, label)...))
+	if err != nil {
+		c.log.Warn("update a ticket card", "err", err)
+	}
+	return ""
+}
