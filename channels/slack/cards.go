@@ -105,8 +105,16 @@ func cardBlocks(ticket, subject, priority, group, taken string) []slack.Block {
 	if taken != "" {
 		return append(blocks, slack.NewContextBlock("", text(taken)))
 	}
-	button := func(id, label string) slack.BlockElement {
-		return slack.NewButtonBlockElement(id, ticket, slack.NewTextBlockObject(slack.PlainTextType, label, false, false))
+	plain := func(s string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
 	}
-	return append(blocks, slack.NewActionBlock("ticket", button("claim", "接单 Claim"), button("solve", "解决 Solve")))
+	button := func(id, label string) slack.BlockElement {
+		return slack.NewButtonBlockElement(id, ticket, plain(label))
+	}
+	var options []*slack.OptionBlockObject
+	for _, p := range []struct{ value, label string }{{"urgent", "紧急 urgent"}, {"high", "高 high"}, {"normal", "普通 normal"}, {"low", "低 low"}} {
+		options = append(options, slack.NewOptionBlockObject(ticket+" "+p.value, plain(p.label), nil))
+	}
+	choose := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("优先级 Priority"), "priority", options...)
+	return append(blocks, slack.NewActionBlock("ticket", button("claim", "接单 Claim"), choose, button("solve", "解决 Solve")))
 }

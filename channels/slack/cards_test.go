@@ -54,6 +54,13 @@ func TestTicketThread(t *testing.T) {
 	if !slices.Contains(desk.did, "li claim T-000001") || !api.updated(card) {
 		t.Errorf("claim: acts %v, card updated %v", desk.did, api.updated(card))
 	}
+	choose := fmt.Sprintf(`{"type":"block_actions","trigger_id":"tg2","user":{"id":"U_AGENT"},"container":{"channel_id":"C_AFTER","message_ts":%q},`+
+		`"actions":[{"type":"static_select","action_id":"priority","block_id":"ticket","selected_option":{"value":"T-000001 urgent"}}]}`, card)
+	serveEvent(ch, signedAt("/hooks/slack/interactions", url.Values{"payload": {choose}}.Encode(), now, "Content-Type", "application/x-www-form-urlencoded"))
+	if !slices.Contains(desk.did, "li priority:urgent T-000001") {
+		t.Errorf("the priority menu: acts %v", desk.did)
+	}
+	desk.did = slices.DeleteFunc(desk.did, func(s string) bool { return strings.Contains(s, "priority") })
 
 	reply := func(id, ts, text string) string {
 		return fmt.Sprintf(`{"type":"event_callback","event_id":%q,"event":{"type":"message","channel":"C_AFTER","channel_type":"channel",`+

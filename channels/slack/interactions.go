@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/slack-go/slack"
 
@@ -59,20 +60,25 @@ func (c *Channel) clicked(r *http.Request, cb slack.InteractionCallback) string 
 	}
 	act := channels.Act{Ticket: a.Value, Agent: agent, Key: "slack/click/" + cb.TriggerID}
 	var t channels.TicketSummary
+	label := ""
 	switch a.ActionID {
 	case "claim":
 		t, err = c.deps.Desk.Claim(ctx, act)
 	case "solve":
 		t, err = c.deps.Desk.Solve(ctx, act)
+		label = fmt.Sprintf("已由 %s 解决 · solved by %s", agent, agent)
+	case "priority": // the option's value is "T-000123 urgent"
+		var priority string
+		act.Ticket, priority, _ = strings.Cut(a.SelectedOption.Value, " ")
+		t, err = c.deps.Desk.SetPriority(ctx, act, priority)
 	default:
 		return ""
 	}
 	if err != nil {
 		return "Not done: " + err.Error()
 	}
-	label := fmt.Sprintf("已由 %s 接单 · claimed by %s", t.Assignee, t.Assignee)
-	if a.ActionID == "solve" {
-		label = fmt.Sprintf("已由 %s 解决 · solved by %s", agent, agent)
+	if a.ActionID == "claim" {
+		label = fmt.Sprintf("已由 %s 接单 · claimed by %s", t.Assignee, t.Assignee)
 	}
 	_, _, _, err = c.api.UpdateMessageContext(ctx, cb.Container.ChannelID, cb.Container.MessageTs,
 		slack.MsgOptionText(t.ID+" "+t.Subject, false), slack.MsgOptionBlocks(cardBlocks(t.ID, t.Subject, t.Priority, t.Group, label)...))
