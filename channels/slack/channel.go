@@ -18,11 +18,15 @@ const DefaultAPIBase = "https://slack.com"
 
 // Config configures the channel.
 type Config struct {
-	// SigningSecret checks every request Slack sends (Basic Information →
-	// Signing Secret). Required.
+	// SigningSecret checks every request Slack sends to the HTTP URLs
+	// (Basic Information → Signing Secret). Without it (Socket Mode only)
+	// the URLs refuse every request.
 	SigningSecret string
 	// BotToken (xoxb-…) posts replies. Required.
 	BotToken string
+	// AppToken (xapp-…, connections:write) turns Socket Mode on: Slack
+	// sends everything over a websocket loopdesk opens, no public URL.
+	AppToken string
 	// APIBase is scheme://host serving /api/<method>. Defaults to
 	// DefaultAPIBase.
 	APIBase string
@@ -68,8 +72,8 @@ func New(cfg Config, deps Deps) (*Channel, error) {
 	if deps.Handler == nil || deps.State == nil {
 		return nil, errors.New("slack: a handler and a state are required")
 	}
-	if cfg.SigningSecret == "" || cfg.BotToken == "" {
-		return nil, errors.New("slack: signing_secret and bot_token are required")
+	if cfg.BotToken == "" || (cfg.SigningSecret == "" && cfg.AppToken == "") {
+		return nil, errors.New("slack: bot_token is required, and signing_secret (HTTP URLs) or app_token (Socket Mode)")
 	}
 	cfg.APIBase = strings.TrimRight(strings.TrimSpace(cfg.APIBase), "/")
 	if cfg.APIBase == "" {

@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -47,11 +48,11 @@ func (c *Channel) commands(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteError(w, httpjson.Errorf(http.StatusBadRequest, "malformed_command", "the body is not a slash command"))
 		return
 	}
-	httpjson.Write(w, http.StatusOK, map[string]string{"response_type": "ephemeral", "text": c.runCommand(r, cmd)})
+	httpjson.Write(w, http.StatusOK, map[string]string{"response_type": "ephemeral", "text": c.runCommand(r.Context(), cmd)})
 }
 
 // runCommand carries out /ticket for the Slack user and says how it went.
-func (c *Channel) runCommand(r *http.Request, cmd slack.SlashCommand) string {
+func (c *Channel) runCommand(ctx context.Context, cmd slack.SlashCommand) string {
 	fields := strings.Fields(cmd.Text)
 	if len(fields) == 0 || fields[0] == "help" {
 		return commandHelp
@@ -59,7 +60,6 @@ func (c *Channel) runCommand(r *http.Request, cmd slack.SlashCommand) string {
 	if c.deps.Desk == nil {
 		return "Ticket commands are not on in this loopdesk."
 	}
-	ctx := r.Context()
 	agent, err := c.deps.Desk.AgentFor(ctx, NotifierName, cmd.UserID)
 	if errors.Is(err, channels.ErrNoAgent) {
 		return fmt.Sprintf("Your Slack user (%s) is not a loopdesk agent: an admin adds `slack: %s` to your notify addresses.", cmd.UserID, cmd.UserID)
@@ -69,7 +69,7 @@ func (c *Channel) runCommand(r *http.Request, cmd slack.SlashCommand) string {
 	}
 	verb := strings.ToLower(fields[0])
 	if verb == "mine" {
-		return c.queue(r, agent)
+		return c.queue(ctx, agent)
 	}
 	if len(fields) < 2 || !ticketArg.MatchString(fields[1]) {
 		return "Name the ticket: " + commandHelp
@@ -77,7 +77,7 @@ func (c *Channel) runCommand(r *http.Request, cmd slack.SlashCommand) string {
 	n, _ := strconv.Atoi(ticketArg.FindStringSubmatch(fields[1])[1])
 	act := channels.Act{Ticket: fmt.Sprintf("T-%06d", n), Agent: agent, Key: "slack/command/" + cmd.TriggerID}
 	rest := strings.TrimSpace(strings.Join(fields[2:], " "))
-	t, err := c.act(r, verb, act, rest)
+	t, err := c.act(ctx, verb, act, rest)
 	if err != nil {
 		return "Not done: " + err.Error()
 	}
@@ -88,8 +88,8 @@ var done = map[string]string{"show": "", "claim": "Claimed", "priority": "Priori
 	"reply": "Replied on", "solve": "Solved"}
 
 // act makes the change a verb asks for.
-func (c *Channel) act(r *http.Request, verb string, a channels.Act, rest string) (channels.TicketSummary, error) {
-	ctx, desk := r.Context(), c.deps.Desk
+func (c *Channel) act(ctx context.Context, verb string, a channels.Act, rest string) (channels.TicketSummary, error) {
+	desk := c.deps.Desk
 	switch verb {
 	case "show":
 		return desk.Ticket(ctx, a.Ticket)
@@ -116,8 +116,8 @@ func (c *Channel) act(r *http.Request, verb string, a channels.Act, rest string)
 }
 
 // queue lists the agent's tickets.
-func (c *Channel) queue(r *http.Request, agent string) string {
-	list, err := c.deps.Desk.Queue(r.Context(), agent)
+func (c *Channel) queue(ctx context.Context, agent string) string {
+	list, err := c.deps.Desk.Queue(ctx, agent)
 	if err != nil {
 		c.log.Error("list an agent's tickets", "err", err)
 		return "Not available right now; try again shortly."

@@ -54,7 +54,7 @@ func (c *Channel) events(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	case slackevents.CallbackEvent:
-		if err := c.callback(r, ev); err != nil {
+		if err := c.callback(r.Context(), ev, r.Header.Get("X-Slack-Retry-Num")); err != nil {
 			c.log.Error("handle a Slack event; Slack will retry", "err", err)
 			httpjson.WriteError(w, httpjson.Errorf(http.StatusInternalServerError, "internal", "the event could not be stored; retry"))
 			return
@@ -68,14 +68,14 @@ func (c *Channel) events(w http.ResponseWriter, r *http.Request) {
 // nothing again), then the event id is remembered: a retry of an event
 // handled already is recognised and logged. Remembering it first would
 // lose the event when storing failed and Slack's retry were dropped.
-func (c *Channel) callback(r *http.Request, ev slackevents.EventsAPIEvent) error {
+func (c *Channel) callback(ctx context.Context, ev slackevents.EventsAPIEvent, retry string) error {
 	if m, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent); ok {
 		if msg, ok := c.customerMessage(m); ok {
-			if _, err := c.deps.Handler.HandleMessage(r.Context(), msg); err != nil && !errors.Is(err, channels.ErrInvalid) {
+			if _, err := c.deps.Handler.HandleMessage(ctx, msg); err != nil && !errors.Is(err, channels.ErrInvalid) {
 				return err
 			}
 		}
-		if err := c.threadReply(r.Context(), m); err != nil {
+		if err := c.threadReply(ctx, m); err != nil {
 			return err
 		}
 	}
@@ -83,9 +83,9 @@ func (c *Channel) callback(r *http.Request, ev slackevents.EventsAPIEvent) error
 	if outer == nil || outer.EventID == "" {
 		return nil
 	}
-	first, err := c.deps.State.Once(r.Context(), "slack/event/"+outer.EventID, seenTTL)
+	first, err := c.deps.State.Once(ctx, "slack/event/"+outer.EventID, seenTTL)
 	if err == nil && !first {
-		c.log.Debug("a repeated Slack event changed nothing", "retry", r.Header.Get("X-Slack-Retry-Num"))
+		c.log.Debug("a repeated Slack event changed nothing", "retry", retry)
 	}
 	return err
 }

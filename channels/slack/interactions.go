@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -36,7 +37,7 @@ func (c *Channel) interactions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if cb.Type == slack.InteractionTypeBlockActions && len(cb.ActionCallback.BlockActions) > 0 {
-		if answer := c.clicked(r, cb); answer != "" {
+		if answer := c.clicked(r.Context(), cb); answer != "" {
 			httpjson.Write(w, http.StatusOK, map[string]any{"response_type": "ephemeral", "text": answer, "replace_original": false})
 			return
 		}
@@ -46,12 +47,11 @@ func (c *Channel) interactions(w http.ResponseWriter, r *http.Request) {
 
 // clicked acts on a card's button and returns what to tell the agent
 // when it did not work.
-func (c *Channel) clicked(r *http.Request, cb slack.InteractionCallback) string {
+func (c *Channel) clicked(ctx context.Context, cb slack.InteractionCallback) string {
 	a := cb.ActionCallback.BlockActions[0]
 	if c.deps.Desk == nil {
 		return "Ticket commands are not on in this loopdesk."
 	}
-	ctx := r.Context()
 	agent, err := c.deps.Desk.AgentFor(ctx, NotifierName, cb.User.ID)
 	if errors.Is(err, channels.ErrNoAgent) {
 		return fmt.Sprintf("Your Slack user (%s) is not a loopdesk agent.", cb.User.ID)

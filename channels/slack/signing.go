@@ -23,6 +23,9 @@ var errBadSignature = errors.New("slack request: bad signature")
 // wall clock; this one takes the clock, so the documented vector (and
 // tests) can be checked.
 func verify(secret string, h http.Header, body []byte, now time.Time) error {
+	if secret == "" {
+		return fmt.Errorf("%w: no signing secret is configured (Socket Mode only)", errBadSignature)
+	}
 	ts := h.Get("X-Slack-Request-Timestamp")
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {

@@ -31,13 +31,14 @@ func TestVerifyDocumentedVector(t *testing.T) {
 		secret, ts, sig, body string
 		now                   time.Time
 	}{
-		"body changed":        {vecSecret, vecTS, vecSig, vecBody + "x", at},
-		"wrong secret":        {vecSecret + "0", vecTS, vecSig, vecBody, at},
-		"stale timestamp":     {vecSecret, vecTS, vecSig, vecBody, at.Add(5*time.Minute + time.Second)},
-		"future timestamp":    {vecSecret, vecTS, vecSig, vecBody, at.Add(-6 * time.Minute)},
-		"no timestamp":        {vecSecret, "", vecSig, vecBody, at},
-		"signature missing":   {vecSecret, vecTS, "", vecBody, at},
-		"signature scheme v1": {vecSecret, vecTS, "v1" + vecSig[2:], vecBody, at},
+		"body changed":         {vecSecret, vecTS, vecSig, vecBody + "x", at},
+		"wrong secret":         {vecSecret + "0", vecTS, vecSig, vecBody, at},
+		"stale timestamp":      {vecSecret, vecTS, vecSig, vecBody, at.Add(5*time.Minute + time.Second)},
+		"future timestamp":     {vecSecret, vecTS, vecSig, vecBody, at.Add(-6 * time.Minute)},
+		"no timestamp":         {vecSecret, "", vecSig, vecBody, at},
+		"signature missing":    {vecSecret, vecTS, "", vecBody, at},
+		"signature scheme v1":  {vecSecret, vecTS, "v1" + vecSig[2:], vecBody, at},
+		"no secret configured": {"", vecTS, vecSig, vecBody, at},
 	} {
 		if err := verify(c.secret, vecHeader(c.ts, c.sig), []byte(c.body), c.now); !errors.Is(err, errBadSignature) {
 			t.Errorf("%s: %v, want a bad signature", name, err)

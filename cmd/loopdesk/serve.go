@@ -134,7 +134,7 @@ func (g *gateway) wire(cfg Config) error {
 	if wecomNotifies(cfg.Channels.WeCom) {
 		names = append(names, wecom.NotifierName)
 	}
-	if sc := cfg.Channels.Slack; sc.SigningSecret != "" && len(sc.Groups) > 0 {
+	if sc := cfg.Channels.Slack; sc.BotToken != "" && len(sc.Groups) > 0 {
 		names = append(names, slack.NotifierName)
 	}
 	reg := prometheus.NewRegistry()
@@ -173,8 +173,8 @@ func (g *gateway) wire(cfg Config) error {
 		mux.Handle("/hooks/wecom/kf", wc.KFHandler())
 		g.runners = append(g.runners, wc.Run)
 	}
-	if sc := cfg.Channels.Slack; sc.SigningSecret != "" || sc.BotToken != "" {
-		ch, err := slack.New(slack.Config{SigningSecret: sc.SigningSecret, BotToken: sc.BotToken, APIBase: sc.APIBase,
+	if sc := cfg.Channels.Slack; sc.SigningSecret != "" || sc.BotToken != "" || sc.AppToken != "" {
+		ch, err := slack.New(slack.Config{SigningSecret: sc.SigningSecret, BotToken: sc.BotToken, AppToken: sc.AppToken, APIBase: sc.APIBase,
 			DirectMessages: sc.DirectMessages, CustomerChannels: sc.CustomerChannels, Groups: sc.Groups, Logger: g.log},
 			slack.Deps{Handler: svc, State: svc.State(), Desk: svc.ChatDesk()})
 		if err != nil {
@@ -185,6 +185,7 @@ func (g *gateway) wire(cfg Config) error {
 			svc.Attach(notify.Channel(ch.Notifier()))
 		}
 		ch.Register(mux)
+		g.runners = append(g.runners, ch.Run)
 	}
 	if cfg.Channels.Email.Address != "" {
 		ec, err := newEmail(cfg.Channels.Email, svc, g.log)
