@@ -7,18 +7,19 @@ import (
 
 // Kinds of notice: why an agent is told.
 const (
-	KindNewTicket     = "new_ticket"      // a ticket arrived in the agent's group
-	KindAssigned      = "assigned"        // the ticket was assigned to the agent
-	KindUrgent        = "urgent"          // the ticket is (now) urgent
-	KindMention       = "mention"         // the agent was @mentioned in a note
-	KindSLAWarning    = "sla_warning"     // an SLA target is close
-	KindSLABreach     = "sla_breach"      // an SLA target was missed
-	KindHandoff       = "handoff"         // a stage handed the ticket to the agent's group
-	KindPage          = "page"            // an urgent page that needs acknowledgement
-	KindPageEscalated = "page_escalated"  // an unacknowledged page, escalated to the group lead
-	KindEscalation    = "escalation"      // the ticket's priority was raised by an escalation rule
-	KindDeliveryHeld  = "delivery_held"   // a reply waits until the customer writes again
-	KindDeliveryFail  = "delivery_failed" // a reply could not be delivered to the customer
+	KindNewTicket       = "new_ticket"       // a ticket arrived in the agent's group
+	KindAssigned        = "assigned"         // the ticket was assigned to the agent
+	KindUrgent          = "urgent"           // the ticket is (now) urgent
+	KindMention         = "mention"          // the agent was @mentioned in a note
+	KindSLAWarning      = "sla_warning"      // an SLA target is close
+	KindSLABreach       = "sla_breach"       // an SLA target was missed
+	KindHandoff         = "handoff"          // a stage handed the ticket to the agent's group
+	KindPage            = "page"             // an urgent page that needs acknowledgement
+	KindPageEscalated   = "page_escalated"   // an unacknowledged page, escalated to the group lead
+	KindEscalation      = "escalation"       // the ticket's priority was raised by an escalation rule
+	KindDeliveryHeld    = "delivery_held"    // a reply waits until the customer writes again
+	KindDeliveryFail    = "delivery_failed"  // a reply could not be delivered to the customer
+	KindCustomerMessage = "customer_message" // the customer wrote again on the agent's ticket
 )
 
 // Notice is one message to an agent (or a group lead, an on-call phone)

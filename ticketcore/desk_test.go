@@ -16,6 +16,7 @@ import (
 	"github.com/loopdesk/loopdesk/channels"
 	"github.com/loopdesk/loopdesk/configs"
 	"github.com/loopdesk/loopdesk/nlu"
+	"github.com/loopdesk/loopdesk/notify"
 	"github.com/loopdesk/loopdesk/ticketcore"
 	"github.com/loopdesk/loopdesk/ticketcore/routing"
 	"github.com/loopdesk/loopdesk/ticketcore/sla"
@@ -663,4 +664,21 @@ func TestChannelGroupStartsTheTicket(t *testing.T) {
 			t.Errorf("%s with group %q: in %q (assignee %q), want %q", c.text, c.group, tk.Group, tk.Assignee, c.want)
 		}
 	}
+}
+
+// The assignee hears when their customer writes again (on the desk's
+// notify.via), with what the customer wrote.
+func TestAssigneeHearsTheCustomer(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	d.sendFrom("e1", "u1", "", "repair: 屏幕坏了")
+	tk := d.settled("T-000001")
+	if tk.Assignee == "" {
+		t.Fatal("the ticket was not assigned")
+	}
+	d.sendFrom("e2", "u1", "", "修好了吗？")
+	d.eventually("the assignee hears the customer", func() bool {
+		return slices.ContainsFunc(notices(d.im, tk.Assignee), func(o channels.Outbound) bool {
+			return o.Meta[notify.MetaKind] == notify.KindCustomerMessage && strings.Contains(o.Text, "修好了吗？")
+		})
+	})
 }

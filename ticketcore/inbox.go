@@ -3,6 +3,7 @@ package ticketcore
 import (
 	"context"
 	"errors"
+	"fmt"
 	"hash/maphash"
 	"maps"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"github.com/loopdesk/loopdesk/channels"
 	"github.com/loopdesk/loopdesk/internal/wait"
 	"github.com/loopdesk/loopdesk/nlu"
+	"github.com/loopdesk/loopdesk/notify"
 	"github.com/loopdesk/loopdesk/ticketcore/routing"
 	"github.com/loopdesk/loopdesk/ticketcore/sla"
 )
@@ -345,6 +347,10 @@ func (s *Service) appendMessage(tx Tx, ticketID string, m *Message) error {
 	if s.desk != nil {
 		if err := s.customerWrote(tx, &t, now, &fx); err != nil {
 			return err
+		}
+		if t.Assignee != "" {
+			fx.notices = append(fx.notices, notice{kind: notify.KindCustomerMessage, agents: []string{t.Assignee},
+				via: s.desk.cfg.Notify.Via, text: fmt.Sprintf("客户在工单 %s 中写道：%s", t.ID, m.Text)})
 		}
 	}
 	t.UpdatedAt = now

@@ -14,9 +14,10 @@ import (
 )
 
 // Ticket threads. The first notice about a ticket posts its card (subject,
-// priority, group, Claim and Solve buttons) into its group's Slack channel;
-// the thread under the card is the ticket: later notices are lines in it,
-// and an agent's thread reply goes to the customer (// or note: keeps it
+// priority, group, Claim, a priority menu and Solve) into its group's
+// Slack channel; the thread under the card is the ticket: later notices
+// are lines in it, the customer's new messages are mirrored into it, and
+// an agent's thread reply goes to the customer (// or note: keeps it
 // internal).
 const (
 	cardKey   = "slack/card/"   // + ticket id → where its card is
@@ -46,6 +47,9 @@ func (n notifier) Notify(ctx context.Context, no notify.Notice) error {
 	if channel == "" || no.TicketID == "" {
 		return nil
 	}
+	if no.Kind == notify.KindCustomerMessage { // the customer wrote: mirrored into the thread
+		return n.post(ctx, no, channel)
+	}
 	// The first of the notices saying this claims it; a retry of that one
 	// (a failed post) is still its, the others say nothing.
 	sum := sha256.Sum256([]byte(no.Kind + "\x00" + no.Text))
@@ -60,12 +64,17 @@ func (n notifier) Notify(ctx context.Context, no notify.Notice) error {
 	if err != nil || !mine {
 		return err
 	}
-	at, err := c.cardOf(ctx, no, channel)
+	return n.post(ctx, no, channel)
+}
+
+// post puts a notice into its ticket's thread, posting the card first.
+func (n notifier) post(ctx context.Context, no notify.Notice, channel string) error {
+	at, err := n.c.cardOf(ctx, no, channel)
 	if err != nil {
 		return err
 	}
 	out := channels.Outbound{ID: no.ID, Thread: at.Channel + ":" + at.TS, Text: no.Text, Attempt: no.Attempt}
-	return c.Send(ctx, out)
+	return n.c.Send(ctx, out)
 }
 
 // cardOf returns the ticket's card, posting it first when there is none.

@@ -179,6 +179,12 @@ func TestSlackAgentsWorkATicket(t *testing.T) {
 	if tk := call(t, "GET", srv.URL+"/api/v1/tickets/T-000001", testAdminToken, nil); tk.body["assignee"] != "wang" {
 		t.Fatalf("after Claim the assignee is %v", tk.body["assignee"])
 	}
+	// The customer writes again: it shows in the ticket's thread.
+	call(t, "POST", srv.URL+"/api/v1/channels/api/messages", testAPIToken, map[string]any{
+		"external_id": "s-2", "from": map[string]any{"id": "cust-1"}, "text": "请问什么时候到账？"})
+	waitFor(t, "the customer's message in the thread", func() bool {
+		return slices.ContainsFunc(api.sent(), func(p string) bool { return strings.Contains(p, "请问什么时候到账？") })
+	})
 	reply := func(id, ts, text string) {
 		slackRequest(t, srv.URL+"/hooks/slack/events", fmt.Sprintf(`{"type":"event_callback","event_id":%q,"event":{"type":"message",`+
 			`"channel":"C_AFTER","channel_type":"channel","user":"U_WANG","text":%q,"ts":%q,"thread_ts":%q}}`, id, text, ts, card), "application/json")
