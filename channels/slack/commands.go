@@ -60,7 +60,7 @@ func (c *Channel) runCommand(ctx context.Context, cmd slack.SlashCommand) string
 	if c.deps.Desk == nil {
 		return "Ticket commands are not on in this loopdesk."
 	}
-	agent, err := c.deps.Desk.AgentFor(ctx, NotifierName, cmd.UserID)
+	agent, err := c.agentFor(ctx, cmd.UserID)
 	if errors.Is(err, channels.ErrNoAgent) {
 		return fmt.Sprintf("Your Slack user (%s) is not a loopdesk agent: an admin adds `slack: %s` to your notify addresses.", cmd.UserID, cmd.UserID)
 	} else if err != nil {

@@ -19,7 +19,7 @@ type fakeDesk struct {
 }
 
 func (d *fakeDesk) AgentFor(_ context.Context, notifier, address string) (string, error) {
-	if notifier == NotifierName && address == "U_AGENT" {
+	if notifier == NotifierName && address == "U_AGENT" || notifier == "email" && address == "li@shop.example.com" {
 		return "li", nil
 	}
 	return "", channels.ErrNoAgent
@@ -108,5 +108,26 @@ func TestTicketCommand(t *testing.T) {
 	forged := signedAt("/hooks/slack/commands", command("U_AGENT", "solve T-000002", "tr10"), now.Add(-time.Hour))
 	if w := serveEvent(ch, forged); w.Code != 401 || len(desk.did) != len(want) {
 		t.Errorf("a stale command: %d, acts %v", w.Code, desk.did)
+	}
+}
+
+// A Slack user the desk does not list by id is the agent with their
+// profile's email; users.info is asked once a day.
+func TestAgentByEmail(t *testing.T) {
+	now := time.Unix(1764151200, 0)
+	ch, _, api := newTestChannel(t, func() time.Time { return now })
+	ch.deps.Desk = &fakeDesk{}
+	for range 2 {
+		if agent, err := ch.agentFor(t.Context(), "U_BY_EMAIL"); agent != "li" || err != nil {
+			t.Fatalf("agentFor by email: %q, %v", agent, err)
+		}
+	}
+	if _, err := ch.agentFor(t.Context(), "U_NOBODY"); err == nil {
+		t.Error("a user with no agent mapped to one")
+	}
+	api.mu.Lock()
+	defer api.mu.Unlock()
+	if api.userInfos != 2 { // U_BY_EMAIL once (then cached), U_NOBODY once
+		t.Errorf("%d users.info calls, want 2", api.userInfos)
 	}
 }

@@ -138,7 +138,7 @@ func (c *Channel) threadReply(ctx context.Context, m *slackevents.MessageEvent) 
 	if err != nil || ticket == nil {
 		return err
 	}
-	agent, err := c.deps.Desk.AgentFor(ctx, NotifierName, m.User)
+	agent, err := c.agentFor(ctx, m.User)
 	if errors.Is(err, channels.ErrNoAgent) {
 		c.log.Info("a thread reply from a Slack user who is no agent", "ticket", string(ticket))
 		return nil

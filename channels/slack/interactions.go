@@ -52,7 +52,7 @@ func (c *Channel) clicked(ctx context.Context, cb slack.InteractionCallback) str
 	if c.deps.Desk == nil {
 		return "Ticket commands are not on in this loopdesk."
 	}
-	agent, err := c.deps.Desk.AgentFor(ctx, NotifierName, cb.User.ID)
+	agent, err := c.agentFor(ctx, cb.User.ID)
 	if errors.Is(err, channels.ErrNoAgent) {
 		return fmt.Sprintf("Your Slack user (%s) is not a loopdesk agent.", cb.User.ID)
 	} else if err != nil {

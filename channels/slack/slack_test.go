@@ -30,6 +30,7 @@ type webAPI struct {
 	mu        sync.Mutex
 	posted    []map[string]string // channel, text, thread_ts, metadata id, ts
 	updates   []string            // ts of messages chat.update changed
+	userInfos int                 // users.info calls
 	limitOnce bool                // the next chat.postMessage answers 429
 }
 
@@ -66,6 +67,10 @@ func (a *webAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.posted = append(a.posted, map[string]string{"channel": r.Form.Get("channel"), "text": r.Form.Get("text"),
 			"thread_ts": r.Form.Get("thread_ts"), "id": id, "ts": ts})
 		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, r.Form.Get("channel"), ts)
+	case "/api/users.info":
+		a.userInfos++
+		email := map[string]string{"U_BY_EMAIL": "Li@Shop.example.com"}[r.Form.Get("user")]
+		fmt.Fprintf(w, `{"ok":true,"user":{"id":%q,"profile":{"email":%q}}}`, r.Form.Get("user"), email)
 	case "/api/chat.update":
 		a.updates = append(a.updates, r.Form.Get("ts"))
 		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, r.Form.Get("channel"), r.Form.Get("ts"))
