@@ -67,14 +67,44 @@ func (n notifier) Notify(ctx context.Context, no notify.Notice) error {
 	return n.post(ctx, no, channel)
 }
 
-// post puts a notice into its ticket's thread, posting the card first.
+// post puts a notice into its ticket's thread, posting the card first,
+// and brings the card up to date: a notice follows a change.
 func (n notifier) post(ctx context.Context, no notify.Notice, channel string) error {
 	at, err := n.c.cardOf(ctx, no, channel)
 	if err != nil {
 		return err
 	}
 	out := channels.Outbound{ID: no.ID, Thread: at.Channel + ":" + at.TS, Text: no.Text, Attempt: no.Attempt}
-	return n.c.Send(ctx, out)
+	if err := n.c.Send(ctx, out); err != nil {
+		return err
+	}
+	n.c.refreshCard(ctx, no.TicketID, at)
+	return nil
+}
+
+// refreshCard shows the ticket as it is now on its card: priority,
+// assignee and status; once solved or closed, without buttons.
+func (c *Channel) refreshCard(ctx context.Context, ticketID string, at card) {
+	if c.deps.Desk == nil {
+		return
+	}
+	t, err := c.deps.Desk.Ticket(ctx, ticketID)
+	if err != nil {
+		c.log.Warn("read a ticket for its card", "err", err)
+		return
+	}
+	state := ""
+	switch {
+	case t.Status == "solved" || t.Status == "closed":
+		state = fmt.Sprintf("状态 %s · 处理人 %s", t.Status, t.Assignee)
+	case t.Assignee != "":
+		state = fmt.Sprintf("处理人 %s · 状态 %s", t.Assignee, t.Status)
+	}
+	open := t.Status != "solved" && t.Status != "closed"
+	blocks := cardBlocks(t.ID, t.Subject, t.Priority, t.Group, state, open)
+	if _, _, _, err := c.api.UpdateMessageContext(ctx, at.Channel, at.TS, slack.MsgOptionText(t.ID+" "+t.Subject, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+		c.log.Warn("update a ticket card", "err", err)
+	}
 }
 
 // cardOf returns the ticket's card, posting it first when there is none.
@@ -89,7 +119,7 @@ func (c *Channel) cardOf(ctx context.Context, no notify.Notice, channel string) 
 		return card{}, err
 	}
 	_, ts, err := c.api.PostMessageContext(ctx, channel, slack.MsgOptionText(no.TicketID+" "+no.Subject, false),
-		slack.MsgOptionBlocks(cardBlocks(no.TicketID, no.Subject, no.Priority, no.Group, "")...))
+		slack.MsgOptionBlocks(cardBlocks(no.TicketID, no.Subject, no.Priority, no.Group, "", true)...))
 	if err != nil {
 		return card{}, classify(err)
 	}
@@ -101,9 +131,9 @@ func (c *Channel) cardOf(ctx context.Context, no notify.Notice, channel string) 
 	return at, c.deps.State.Update(ctx, threadKey+channel+":"+ts, func([]byte) ([]byte, error) { return []byte(no.TicketID), nil })
 }
 
-// cardBlocks is a ticket's card; taken replaces the buttons once someone
-// claimed it.
-func cardBlocks(ticket, subject, priority, group, taken string) []slack.Block {
+// cardBlocks is a ticket's card: what it is, state (who has it, how it
+// stands) when there is one, and the buttons while it is open.
+func cardBlocks(ticket, subject, priority, group, state string, buttons bool) []slack.Block {
 	text := func(s string) *slack.TextBlockObject {
 		return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
 	}
@@ -111,8 +141,11 @@ func cardBlocks(ticket, subject, priority, group, taken string) []slack.Block {
 		slack.NewSectionBlock(text(fmt.Sprintf("*%s* %s", ticket, subject)), nil, nil),
 		slack.NewContextBlock("", text(fmt.Sprintf("优先级 %s · 组 %s", priority, group))),
 	}
-	if taken != "" {
-		return append(blocks, slack.NewContextBlock("", text(taken)))
+	if state != "" {
+		blocks = append(blocks, slack.NewContextBlock("", text(state)))
+	}
+	if !buttons {
+		return blocks
 	}
 	plain := func(s string) *slack.TextBlockObject {
 		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)

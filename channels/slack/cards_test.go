@@ -44,6 +44,12 @@ func TestTicketThread(t *testing.T) {
 		t.Fatalf("posts %v", posts)
 	}
 	card := posts[0]["ts"]
+	if !api.updated(card) {
+		t.Error("the card was not brought up to date after a notice")
+	}
+	api.mu.Lock()
+	api.updates = nil // what follows counts the click's own update
+	api.mu.Unlock()
 
 	payload := fmt.Sprintf(`{"type":"block_actions","trigger_id":"tg1","user":{"id":"U_AGENT"},"container":{"channel_id":"C_AFTER","message_ts":%q},`+
 		`"actions":[{"type":"button","action_id":"claim","block_id":"ticket","value":"T-000001"}]}`, card)

@@ -59,31 +59,21 @@ func (c *Channel) clicked(ctx context.Context, cb slack.InteractionCallback) str
 		return "Not available right now; try again shortly."
 	}
 	act := channels.Act{Ticket: a.Value, Agent: agent, Key: "slack/click/" + cb.TriggerID}
-	var t channels.TicketSummary
-	label := ""
 	switch a.ActionID {
 	case "claim":
-		t, err = c.deps.Desk.Claim(ctx, act)
+		_, err = c.deps.Desk.Claim(ctx, act)
 	case "solve":
-		t, err = c.deps.Desk.Solve(ctx, act)
-		label = fmt.Sprintf("已由 %s 解决 · solved by %s", agent, agent)
+		_, err = c.deps.Desk.Solve(ctx, act)
 	case "priority": // the option's value is "T-000123 urgent"
 		var priority string
 		act.Ticket, priority, _ = strings.Cut(a.SelectedOption.Value, " ")
-		t, err = c.deps.Desk.SetPriority(ctx, act, priority)
+		_, err = c.deps.Desk.SetPriority(ctx, act, priority)
 	default:
 		return ""
 	}
 	if err != nil {
 		return "Not done: " + err.Error()
 	}
-	if a.ActionID == "claim" {
-		label = fmt.Sprintf("已由 %s 接单 · claimed by %s", t.Assignee, t.Assignee)
-	}
-	_, _, _, err = c.api.UpdateMessageContext(ctx, cb.Container.ChannelID, cb.Container.MessageTs,
-		slack.MsgOptionText(t.ID+" "+t.Subject, false), slack.MsgOptionBlocks(cardBlocks(t.ID, t.Subject, t.Priority, t.Group, label)...))
-	if err != nil {
-		c.log.Warn("update a ticket card", "err", err)
-	}
+	c.refreshCard(ctx, act.Ticket, card{Channel: cb.Container.ChannelID, TS: cb.Container.MessageTs})
 	return ""
 }
