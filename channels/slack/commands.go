@@ -1,11 +1,9 @@
 package slack
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -32,17 +30,10 @@ var ticketArg = regexp.MustCompile(`^(?:#?[Tt]-?|#)(\d{1,9})$`)
 // Slack's 3 seconds; each is keyed by the command's trigger id, so a
 // retried request acts once.
 func (c *Channel) commands(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		httpjson.WriteError(w, httpjson.Errorf(http.StatusRequestEntityTooLarge, "body_too_large", "a Slack request is at most 1 MiB"))
+	_, ok := c.readSigned(w, r)
+	if !ok {
 		return
 	}
-	if err := verify(c.cfg.SigningSecret, r.Header, body, c.cfg.Now()); err != nil {
-		c.log.Warn("refused a Slack request", "remote", r.RemoteAddr, "err", err)
-		httpjson.WriteError(w, httpjson.Errorf(http.StatusUnauthorized, "bad_signature", "the request's Slack signature does not check out"))
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body)) // SlashCommandParse reads it again
 	cmd, err := slack.SlashCommandParse(r)
 	if err != nil {
 		httpjson.WriteError(w, httpjson.Errorf(http.StatusBadRequest, "malformed_command", "the body is not a slash command"))

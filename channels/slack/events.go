@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -30,17 +29,10 @@ const seenTTL = 24 * time.Hour
 // lost; a retry (X-Slack-Retry-Num) changes nothing: the message's key is
 // its channel and ts, and the event id is remembered.
 func (c *Channel) events(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		httpjson.WriteError(w, httpjson.Errorf(http.StatusRequestEntityTooLarge, "body_too_large", "a Slack request is at most 1 MiB"))
+	body, ok := c.readSigned(w, r)
+	if !ok {
 		return
 	}
-	if err := verify(c.cfg.SigningSecret, r.Header, body, c.cfg.Now()); err != nil {
-		c.log.Warn("refused a Slack request", "remote", r.RemoteAddr, "err", err)
-		httpjson.WriteError(w, httpjson.Errorf(http.StatusUnauthorized, "bad_signature", "the request's Slack signature does not check out"))
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body)) // for whoever reads it next
 	ev, err := slackevents.ParseEvent(json.RawMessage(body), slackevents.OptionNoVerifyToken())
 	if err != nil {
 		httpjson.WriteError(w, httpjson.Errorf(http.StatusBadRequest, "malformed_event", "the body is not a Slack event"))

@@ -1,12 +1,10 @@
 package slack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 
@@ -20,17 +18,10 @@ import (
 // the agent the Slack user maps to (once per click, keyed by its trigger
 // id) and the card then shows who did.
 func (c *Channel) interactions(w http.ResponseWriter, r *http.Request) {
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
-	if err != nil {
-		httpjson.WriteError(w, httpjson.Errorf(http.StatusRequestEntityTooLarge, "body_too_large", "a Slack request is at most 1 MiB"))
+	_, ok := c.readSigned(w, r)
+	if !ok {
 		return
 	}
-	if err := verify(c.cfg.SigningSecret, r.Header, body, c.cfg.Now()); err != nil {
-		c.log.Warn("refused a Slack request", "remote", r.RemoteAddr, "err", err)
-		httpjson.WriteError(w, httpjson.Errorf(http.StatusUnauthorized, "bad_signature", "the request's Slack signature does not check out"))
-		return
-	}
-	r.Body = io.NopCloser(bytes.NewReader(body))
 	var cb slack.InteractionCallback
 	if err := r.ParseForm(); err != nil || json.Unmarshal([]byte(r.FormValue("payload")), &cb) != nil {
 		httpjson.WriteError(w, httpjson.Errorf(http.StatusBadRequest, "malformed_interaction", "the body is not a Slack interaction"))

@@ -1,14 +1,18 @@
 package slack
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/loopdesk/loopdesk/internal/httpjson"
 )
 
 // maxSkew is how far a request's timestamp may be from now (Slack's own
@@ -42,4 +46,22 @@ func verify(secret string, h http.Header, body []byte, now time.Time) error {
 		return errBadSignature
 	}
 	return nil
+}
+
+// readSigned reads a request's body and checks Slack's signature of it,
+// answering 413 or 401 itself when it cannot go on. The body is put back
+// for the parsers that read the request again.
+func (c *Channel) readSigned(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		httpjson.WriteError(w, httpjson.Errorf(http.StatusRequestEntityTooLarge, "body_too_large", "a Slack request is at most 1 MiB"))
+		return nil, false
+	}
+	if err := verify(c.cfg.SigningSecret, r.Header, body, c.cfg.Now()); err != nil {
+		c.log.Warn("refused a Slack request", "remote", r.RemoteAddr, "err", err)
+		httpjson.WriteError(w, httpjson.Errorf(http.StatusUnauthorized, "bad_signature", "the request's Slack signature does not check out"))
+		return nil, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, true
 }
