@@ -231,15 +231,7 @@ func TestHeldReplyFailsWhenTheChanceIsGone(t *testing.T) {
 		}
 		return gone
 	}}
-	reg := prometheus.NewRegistry()
-	h := newHarness(t, fakeExtractor{}, ch, func(cfg *ticketcore.Config) { cfg.Now, cfg.Registerer = c.Now, reg })
-	h.send("e1", "u", "订单没发货")
-	h.settled("T-000001")
-	reply, err := h.svc.Reply(context.Background(), "T-000001", "alice", "已为您催促仓库")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.eventually("the reply is held", func() bool { return counter(t, reg, heldTotal) == 1 })
+	h, _, reply := holdOne(t, c, ch, nil)
 	c.Advance(48*time.Hour + time.Second)
 	tk := h.settled("T-000001")
 	if r := entriesOf(tk, ticketcore.EntryReply); r[len(r)-1].Delivery != channels.DeliveryFailed {
@@ -278,15 +270,7 @@ func TestHeldReplyRetriedAtItsUntilCountsAttempts(t *testing.T) {
 		}
 		return nil
 	}}
-	reg := prometheus.NewRegistry()
-	h := newHarness(t, fakeExtractor{}, ch, func(cfg *ticketcore.Config) { cfg.Now, cfg.Registerer = c.Now, reg })
-	h.send("e1", "u", "订单没发货")
-	h.settled("T-000001")
-	reply, err := h.svc.Reply(context.Background(), "T-000001", "alice", "已为您催促仓库")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.eventually("the reply is held", func() bool { return counter(t, reg, heldTotal) == 1 })
+	h, reg, reply := holdOne(t, c, ch, nil)
 	c.Advance(48*time.Hour + time.Second)
 	h.eventually("the reply fails once", func() bool { return counter(t, reg, "loopdesk_outbox_retries_total") == 1 })
 	c.Advance(time.Second) // the retry comes due as the customer writes
@@ -519,4 +503,25 @@ func TestHoldEndsAfterMaxHold(t *testing.T) {
 	if n := counter(t, reg, heldTotal); n != 2 {
 		t.Errorf("held %v times, want 2 (at 0 h and 48 h; the third try at 96 h is past 72 h)", n)
 	}
+}
+
+// holdOne starts a service on ch (whose Send holds replies), opens
+// T-000001 and replies on it; it returns once the reply is held.
+func holdOne(t *testing.T, c *clock, ch *fakeChannel, mod func(*ticketcore.Config)) (*harness, *prometheus.Registry, ticketcore.Entry) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	h := newHarness(t, fakeExtractor{}, ch, func(cfg *ticketcore.Config) {
+		cfg.Now, cfg.Registerer = c.Now, reg
+		if mod != nil {
+			mod(cfg)
+		}
+	})
+	h.send("e1", "u", "订单没发货")
+	h.settled("T-000001")
+	reply, err := h.svc.Reply(context.Background(), "T-000001", "alice", "已为您催促仓库")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.eventually("the reply is held", func() bool { return counter(t, reg, heldTotal) == 1 })
+	return h, reg, reply
 }
