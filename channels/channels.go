@@ -36,6 +36,10 @@ type Attachment struct {
 	Size        int64  `json:"size"`
 	// Data is the content; it travels inbound only and is stored apart from the message.
 	Data []byte `json:"-"`
+	// NotFetched says why the channel has no content (over its size
+	// limit, expired at the vendor); Data is then nil, Size what the
+	// vendor said. The ticket gets a note saying so instead of a file.
+	NotFetched string `json:"-"`
 }
 
 // Message is one inbound customer message, verified and normalized by its channel.

@@ -32,6 +32,8 @@ func (l *AttachmentLimits) applyDefaults() {
 func (l AttachmentLimits) refuse(a channels.Attachment) string {
 	sniffed := http.DetectContentType(a.Data)
 	switch {
+	case a.NotFetched != "":
+		return a.NotFetched
 	case int64(len(a.Data)) > l.MaxBytes:
 		return fmt.Sprintf("larger than %d bytes", l.MaxBytes)
 	case len(l.Types) > 0 && !l.allows(a.ContentType):
@@ -63,6 +65,9 @@ func (s *Service) keepAttachments(ctx context.Context, atts []channels.Attachmen
 			a.ContentType = http.DetectContentType(a.Data)
 		}
 		ref := AttachmentRef{Filename: a.Filename, ContentType: a.ContentType, Size: int64(len(a.Data))}
+		if a.NotFetched != "" {
+			ref.Size = a.Size
+		}
 		if ref.Skipped = s.cfg.Attachments.refuse(a); ref.Skipped == "" {
 			sum, err := s.cfg.Blobs.Put(ctx, a.Data)
 			if err != nil {

@@ -682,3 +682,34 @@ func TestAssigneeHearsTheCustomer(t *testing.T) {
 		})
 	})
 }
+
+// An attachment the channel could not fetch (too large, expired at the
+// vendor) arrives without content: the ticket gets a note saying why,
+// and no file.
+func TestAttachmentNotFetchedIsANote(t *testing.T) {
+	h := newHarness(t, fakeExtractor{}, &fakeChannel{}, nil)
+	msg := channels.Message{Channel: channels.Email, ExternalID: "big-1", Thread: "u", From: channels.Party{ID: "u"},
+		Text: "发票在附件里", Attachments: []channels.Attachment{{Filename: "发票.pdf", ContentType: "application/pdf",
+			Size: 40 << 20, NotFetched: "over the mailbox's limit of 20 MiB"}}}
+	if _, err := h.svc.HandleMessage(context.Background(), msg); err != nil {
+		t.Fatal(err)
+	}
+	tk := h.settled("T-000001")
+	var notes []string
+	for _, e := range tk.Timeline {
+		if e.Type == ticketcore.EntryNote {
+			notes = append(notes, e.Text)
+		}
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "发票.pdf") || !strings.Contains(notes[0], "over the mailbox's limit of 20 MiB") {
+		t.Errorf("notes %q, want one saying 发票.pdf was not kept and why", notes)
+	}
+	var m []ticketcore.Message
+	h.store.View(context.Background(), func(tx ticketcore.ReadTx) error {
+		m, _ = tx.Conversation(channels.Email, "u")
+		return nil
+	})
+	if len(m) == 0 || len(m[0].Attachments) != 1 || m[0].Attachments[0].SHA256 != "" || m[0].Attachments[0].Size != 40<<20 {
+		t.Errorf("stored attachment %+v, want no content and the size the channel gave", m)
+	}
+}

@@ -67,11 +67,11 @@ func (c *Channel) inbound(ctx context.Context, mb *Mailbox, raw []byte, uid uint
 		msg.Meta["reply_to"] = m.ReplyTo
 	}
 	for _, a := range m.Attachments {
-		if a.Data == nil {
-			msg.Text += fmt.Sprintf("\n（附件 %s，%d 字节，超过 %d MiB，未保存）", a.Filename, a.Size, c.cfg.MaxAttachment>>20)
-			continue
+		att := channels.Attachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, Data: a.Data}
+		if a.Skipped {
+			att.NotFetched = fmt.Sprintf("over the mailbox's limit of %d MiB", c.cfg.MaxAttachment>>20)
 		}
-		msg.Attachments = append(msg.Attachments, channels.Attachment{Filename: a.Filename, ContentType: a.ContentType, Size: a.Size, Data: a.Data})
+		msg.Attachments = append(msg.Attachments, att)
 	}
 	return msg, true, nil
 }

@@ -43,7 +43,7 @@ func TestCustomerMessagesOfEveryType(t *testing.T) {
 			t.Errorf("message %s: channel %q thread %q from %q sent %v", m.ExternalID, m.Channel, m.Thread, m.From.ID, m.SentAt)
 		}
 	}
-	wantText := []string{"我的订单 2026112500012345 还没发货", "[图片]", "[文件]", "[语音]（", "[位置] 人民广场 上海市黄浦区 (31.230400, 121.473701)",
+	wantText := []string{"我的订单 2026112500012345 还没发货", "[图片]", "[文件]", "[语音]", "[位置] 人民广场 上海市黄浦区 (31.230400, 121.473701)",
 		"[链接] 商品页\n这件衣服\nhttps://shop.example.com/item/1", "[小程序] 订单详情\npages/order?id=1"}
 	for i, w := range wantText {
 		if !strings.HasPrefix(got[i].Text, w) {
@@ -56,7 +56,8 @@ func TestCustomerMessagesOfEveryType(t *testing.T) {
 	if a := got[2].Attachments; len(a) != 1 || a[0].Filename != "发票.pdf" {
 		t.Errorf("file attachment: %+v", a)
 	}
-	if got[3].Meta["media_id"] != "gone-after-3-days" || len(got[3].Attachments) != 0 {
+	if a := got[3].Attachments; got[3].Meta["media_id"] != "gone-after-3-days" || len(a) != 1 || a[0].Data != nil ||
+		!strings.Contains(a[0].NotFetched, "no longer has it") {
 		t.Errorf("expired voice kept as %+v / %v", got[3].Meta, got[3].Attachments)
 	}
 }

@@ -51,7 +51,8 @@ func splitThread(thread string) (openKfID, user string, ok bool) {
 // customerMessage turns what a customer sent into an inbound message.
 // One loopdesk cannot read is kept as such (the customer wrote; an agent
 // should know), its raw JSON in Meta. Media is downloaded; media WeChat no
-// longer has, or too large, stays a reference with the reason in Meta.
+// longer has, or too large, is an attachment not fetched (the ticket gets
+// a note why) with the media_id in Meta.
 // Other download failures are errors: the page is read again later.
 func (c *Channel) customerMessage(ctx context.Context, m kfMessage) (channels.Message, error) {
 	msg := channels.Message{Channel: channels.WeCom, ExternalID: m.MsgID,
@@ -73,12 +74,13 @@ func (c *Channel) customerMessage(ctx context.Context, m kfMessage) (channels.Me
 		return msg, nil
 	}
 	a, err := c.download(ctx, mediaID)
+	var gone *mediaGone
 	switch {
 	case err == nil:
 		msg.Attachments = []channels.Attachment{a}
-	case errors.Is(err, errMediaGone):
-		msg.Text += "（文件未能取回）"
-		msg.Meta["media_id"], msg.Meta["media_error"] = mediaID, err.Error()
+	case errors.As(err, &gone):
+		msg.Meta["media_id"] = mediaID
+		msg.Attachments = []channels.Attachment{{Filename: m.MsgType, NotFetched: gone.reason}}
 	default:
 		return channels.Message{}, fmt.Errorf("download the media of kf message %s: %w", m.MsgID, err)
 	}

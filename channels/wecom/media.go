@@ -18,6 +18,21 @@ import (
 // days; a file over MaxMedia is not taken).
 var errMediaGone = errors.New("media not available")
 
+// mediaGone is an errMediaGone with the reason the ticket's note gives.
+type mediaGone struct {
+	reason string
+	err    error // WeCom's answer, if any
+}
+
+func (e *mediaGone) Error() string {
+	if e.err != nil {
+		return "media not available: " + e.reason + ": " + e.err.Error()
+	}
+	return "media not available: " + e.reason
+}
+func (e *mediaGone) Is(target error) bool { return target == errMediaGone }
+func (e *mediaGone) Unwrap() error        { return e.err }
+
 // codeBadMediaID: 不合法的media_id, which an expired one is.
 const codeBadMediaID = 40007
 
@@ -36,7 +51,7 @@ func (c *Channel) download(ctx context.Context, mediaID string) (channels.Attach
 	})
 	var ae *apiError
 	if errors.As(err, &ae) && ae.Code == codeBadMediaID {
-		err = fmt.Errorf("%w: WeChat no longer has it (%w)", errMediaGone, err)
+		err = &mediaGone{reason: "WeChat no longer has it (it keeps media 3 days)", err: err}
 	}
 	return a, err
 }
@@ -58,7 +73,7 @@ func (c *Channel) readMedia(resp *http.Response, path string) (channels.Attachme
 		return channels.Attachment{}, fmt.Errorf("media not downloaded: an answer without the file")
 	}
 	if int64(len(data)) > c.cfg.MaxMedia {
-		return channels.Attachment{}, fmt.Errorf("%w: over %d MiB", errMediaGone, c.cfg.MaxMedia>>20)
+		return channels.Attachment{}, &mediaGone{reason: fmt.Sprintf("over %d MiB", c.cfg.MaxMedia>>20)}
 	}
 	return channels.Attachment{Filename: mediaFilename(disposition),
 		ContentType: ctype, Size: int64(len(data)), Data: data}, nil
