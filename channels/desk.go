@@ -2,6 +2,9 @@ package channels
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -46,6 +49,21 @@ type Act struct {
 	// changes nothing and answers with the ticket as it is, so a vendor's
 	// retried callback acts once. Empty: no key.
 	Key string
+}
+
+// TicketID reads what an agent typed for a ticket — "T-000123", "t-123",
+// "#123", "#T-000123", "T123" — as the ticket's id (T-000123); ok is false
+// for anything else, or more than 9 digits.
+func TicketID(ref string) (id string, ok bool) {
+	digits := strings.TrimPrefix(ref, "#")
+	if rest, found := strings.CutPrefix(strings.ToUpper(digits), "T"); found {
+		digits = strings.TrimPrefix(rest, "-")
+	}
+	n, err := strconv.ParseUint(digits, 10, 64)
+	if err != nil || n == 0 || len(digits) > 9 || digits[0] == '+' {
+		return "", false
+	}
+	return fmt.Sprintf("T-%06d", n), true
 }
 
 // TicketSummary is a ticket as a chat message shows it.

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -22,8 +20,6 @@ const NotifierName = channels.Slack
 // commandHelp lists /ticket's forms.
 const commandHelp = "`/ticket show T-000123` · `/ticket claim T-000123` · `/ticket priority T-000123 urgent` · " +
 	"`/ticket note T-000123 text` · `/ticket reply T-000123 text` · `/ticket solve T-000123` · `/ticket mine`"
-
-var ticketArg = regexp.MustCompile(`^(?:#?[Tt]-?|#)(\d{1,9})$`)
 
 // commands serves /ticket. The answer (ephemeral, to the agent only) is
 // given at once: the desk's changes take milliseconds, well inside
@@ -62,11 +58,14 @@ func (c *Channel) runCommand(ctx context.Context, cmd slack.SlashCommand) string
 	if verb == "mine" {
 		return c.queue(ctx, agent)
 	}
-	if len(fields) < 2 || !ticketArg.MatchString(fields[1]) {
+	var ticket string
+	if len(fields) > 1 {
+		ticket, _ = channels.TicketID(fields[1])
+	}
+	if ticket == "" {
 		return "Name the ticket: " + commandHelp
 	}
-	n, _ := strconv.Atoi(ticketArg.FindStringSubmatch(fields[1])[1])
-	act := channels.Act{Ticket: fmt.Sprintf("T-%06d", n), Agent: agent, Key: "slack/command/" + cmd.TriggerID}
+	act := channels.Act{Ticket: ticket, Agent: agent, Key: "slack/command/" + cmd.TriggerID}
 	rest := strings.TrimSpace(strings.Join(fields[2:], " "))
 	t, err := c.act(ctx, verb, act, rest)
 	if err != nil {

@@ -1,10 +1,10 @@
 package wecom
 
 import (
-	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
+
+	"github.com/loopdesk/loopdesk/channels"
 )
 
 // Verbs of agents' commands.
@@ -82,7 +82,7 @@ func parseCommand(text string) command {
 		if m == nil {
 			continue
 		}
-		ticket, ok := normalizeTicket(m[1])
+		ticket, ok := channels.TicketID(m[1])
 		if !ok {
 			return command{verb: verbUnknown}
 		}
@@ -96,16 +96,6 @@ func parseCommand(text string) command {
 		return cmd
 	}
 	return command{verb: verbUnknown}
-}
-
-// normalizeTicket writes a ticket reference as the ticket id.
-func normalizeTicket(ref string) (string, bool) {
-	digits := strings.TrimLeft(ref, "#Tt-")
-	n, err := strconv.ParseUint(digits, 10, 64)
-	if err != nil || len(digits) > 9 || n == 0 {
-		return "", false
-	}
-	return fmt.Sprintf("T-%06d", n), true
 }
 
 func isASCII(s string) bool {
