@@ -30,10 +30,20 @@ type Desk interface {
 	// Transfer hands the ticket to a group, named by its name or display
 	// name ("finance", "财务组"), unassigned.
 	Transfer(ctx context.Context, a Act, group string) (TicketSummary, error)
+	// Assign hands the ticket to an agent, named by their name or display
+	// name ("wang", "王芳"); unlike Claim it takes the ticket from whoever
+	// has it.
+	Assign(ctx context.Context, a Act, agent string) (TicketSummary, error)
 	// SetPriority sets urgent, high, normal or low.
 	SetPriority(ctx context.Context, a Act, priority string) (TicketSummary, error)
+	// SetStatus sets open, pending (waiting on the customer), on_hold or
+	// solved.
+	SetStatus(ctx context.Context, a Act, status string) (TicketSummary, error)
 	// Solve solves the ticket.
 	Solve(ctx context.Context, a Act) (TicketSummary, error)
+	// Merge merges the ticket into the ticket into: its customer's
+	// conversation follows there, and it is closed. It returns into.
+	Merge(ctx context.Context, a Act, into string) (TicketSummary, error)
 	// Queue lists the active tickets assigned to agent, most pressing first.
 	Queue(ctx context.Context, agent string) ([]TicketSummary, error)
 }
@@ -49,6 +59,18 @@ type Act struct {
 	// changes nothing and answers with the ticket as it is, so a vendor's
 	// retried callback acts once. Empty: no key.
 	Key string
+	// Via is who the agent is in the chat they acted from, as
+	// "notifier:address" ("slack:U0123", "wecom:zhangsan"); the ticket's
+	// timeline shows it on the entries the act makes. Empty: not shown.
+	Via string
+}
+
+// TicketWatcher is a channel that shows tickets (Slack's ticket cards): the
+// core tells it that a ticket's status, assignee, priority or group changed,
+// after the change is committed. Best effort: a call missed (a crash, a
+// full queue) is made up by the ticket's next change.
+type TicketWatcher interface {
+	TicketChanged(ctx context.Context, ticketID string)
 }
 
 // TicketID reads what an agent typed for a ticket — "T-000123", "t-123",

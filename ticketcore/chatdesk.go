@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,6 +120,65 @@ func (d chatDesk) Transfer(ctx context.Context, a channels.Act, group string) (c
 	})
 }
 
+// Assign hands the ticket to an agent of the desk, named by name or
+// display name, whoever has it now.
+func (d chatDesk) Assign(ctx context.Context, a channels.Act, agent string) (channels.TicketSummary, error) {
+	name, err := d.agent(agent)
+	if err != nil {
+		return channels.TicketSummary{}, err
+	}
+	return d.change(ctx, a, func(t Ticket) (Patch, error) {
+		p := Patch{Assignee: &name}
+		if t.Status == StatusNew {
+			p.Status = ptrTo(StatusOpen)
+		}
+		return p, nil
+	})
+}
+
+// chatStatuses are the statuses an agent sets from a chat: new is where
+// tickets start, closed is where solved ones end on their own.
+var chatStatuses = []string{StatusOpen, StatusPending, StatusOnHold, StatusSolved}
+
+// SetStatus sets open, pending, on_hold (also "on-hold", "hold") or solved.
+func (d chatDesk) SetStatus(ctx context.Context, a channels.Act, status string) (channels.TicketSummary, error) {
+	status = strings.ReplaceAll(strings.ToLower(strings.TrimSpace(status)), "-", "_")
+	if status == "hold" {
+		status = StatusOnHold
+	}
+	if status == StatusSolved {
+		return d.Solve(ctx, a)
+	}
+	if !slices.Contains(chatStatuses, status) {
+		return channels.TicketSummary{}, fmt.Errorf("%w: %q is not a status an agent sets; use one of %s",
+			ErrInvalid, status, strings.Join(chatStatuses, ", "))
+	}
+	return d.change(ctx, a, func(Ticket) (Patch, error) { return Patch{Status: &status}, nil })
+}
+
+// Merge merges a.Ticket into the ticket into and returns into.
+func (d chatDesk) Merge(ctx context.Context, a channels.Act, into string) (channels.TicketSummary, error) {
+	if into == a.Ticket {
+		return channels.TicketSummary{}, fmt.Errorf("%w: a ticket cannot be merged into itself", ErrInvalid)
+	}
+	var parent Ticket
+	_, err := d.act(ctx, a, func(tx Tx, child *Ticket) error {
+		var err error
+		if parent, err = tx.Ticket(into); err != nil {
+			return d.failed(into, err)
+		}
+		return d.s.mergeTx(tx, child, &parent, a.Agent)
+	})
+	if err != nil {
+		return channels.TicketSummary{}, err
+	}
+	if parent.ID == "" { // a repeated act: into as it is now
+		return d.Ticket(ctx, into)
+	}
+	d.s.changed(parent.ID)
+	return d.summary(parent), nil
+}
+
 // SetPriority sets the ticket's priority.
 func (d chatDesk) SetPriority(ctx context.Context, a channels.Act, priority string) (channels.TicketSummary, error) {
 	priority = strings.ToLower(strings.TrimSpace(priority))
@@ -185,8 +245,10 @@ func (d chatDesk) act(ctx context.Context, a channels.Act, fn func(Tx, *Ticket) 
 		return channels.TicketSummary{}, err
 	}
 	var t Ticket
+	fresh := false
 	err := d.s.store.Update(ctx, func(tx Tx) error {
 		var err error
+		fresh = false // a retried transaction starts over
 		if t, err = tx.Ticket(a.Ticket); err != nil {
 			return err
 		}
@@ -196,13 +258,31 @@ func (d chatDesk) act(ctx context.Context, a channels.Act, fn func(Tx, *Ticket) 
 				return err
 			}
 		}
-		return fn(tx, &t)
+		fresh = true
+		return fn(viaTx{tx, a}, &t)
 	})
 	if err != nil {
 		return channels.TicketSummary{}, d.failed(a.Ticket, fmt.Errorf("ticket %s: %w", a.Ticket, err))
 	}
 	wake(d.s.outboxWake)
+	if fresh {
+		d.s.changed(t.ID)
+	}
 	return d.summary(t), nil
+}
+
+// viaTx marks the timeline entries an act makes as the agent's with the
+// chat identity they acted as (channels.Act.Via).
+type viaTx struct {
+	Tx
+	act channels.Act
+}
+
+func (tx viaTx) AppendEntry(ticketID string, e *Entry) error {
+	if e.By == tx.act.Agent {
+		e.Via = tx.act.Via
+	}
+	return tx.Tx.AppendEntry(ticketID, e)
 }
 
 // checkAgent refuses a name that is not one of the desk's agents.
@@ -214,6 +294,23 @@ func (d chatDesk) checkAgent(agent string) error {
 		return fmt.Errorf("%w: %q is not an agent of the desk", channels.ErrNoAgent, agent)
 	}
 	return nil
+}
+
+// agent is the name of the desk's agent called name or displayed as name
+// (an @ before it is fine).
+func (d chatDesk) agent(name string) (string, error) {
+	name = strings.TrimPrefix(strings.TrimSpace(name), "@")
+	if d.s.desk == nil {
+		return "", fmt.Errorf("%w: no desk is configured, so there are no agents", ErrInvalid)
+	}
+	var known []string
+	for _, a := range d.s.desk.router.Agents() {
+		if a.Name == name || a.Display == name {
+			return a.Name, nil
+		}
+		known = append(known, a.Name)
+	}
+	return "", fmt.Errorf("%w: there is no agent %q; the agents are %s", ErrInvalid, name, strings.Join(known, ", "))
 }
 
 // group is the name of the group called name or displayed as name.

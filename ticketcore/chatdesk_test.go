@@ -100,6 +100,68 @@ func TestChatDeskWorksATicket(t *testing.T) {
 	}
 }
 
+// From a chat an agent assigns a ticket by display name, sets its status
+// and merges it; the entries show the chat identity the agent acted as,
+// and the channels that show tickets are told of each change.
+func TestChatDeskAssignStatusMerge(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	ctx := context.Background()
+	desk := d.svc.ChatDesk()
+	d.sendFrom("e1", "u1", "", "repair: 屏幕坏了")
+	d.sendFrom("e2", "u2", "", "repair: 屏幕也坏了")
+	d.settled("T-000001")
+	d.settled("T-000002")
+	act := func(key string) channels.Act {
+		return channels.Act{Ticket: "T-000001", Agent: "wang", Key: key, Via: "slack:U_WANG"}
+	}
+	if sum, err := desk.Assign(ctx, act("k1"), "李敏"); err != nil || sum.Assignee != "李敏" {
+		t.Errorf("Assign by display name: %+v, %v", sum, err)
+	}
+	if sum, err := desk.Assign(ctx, act("k2"), "@zhang"); err != nil || sum.Assignee != "张丽" {
+		t.Errorf("Assign by @name, taking it from li: %+v, %v", sum, err)
+	}
+	if _, err := desk.Assign(ctx, act("k3"), "nobody"); !errors.Is(err, ticketcore.ErrInvalid) || !strings.Contains(err.Error(), "zhang") {
+		t.Errorf("Assign to no agent: %v", err)
+	}
+	for _, c := range []struct{ in, want string }{{"Pending", "pending"}, {"on-hold", "on_hold"}, {"open", "open"}} {
+		if sum, err := desk.SetStatus(ctx, act("s-"+c.in), c.in); err != nil || sum.Status != c.want {
+			t.Errorf("SetStatus(%s): %+v, %v", c.in, sum, err)
+		}
+	}
+	if _, err := desk.SetStatus(ctx, act("s-closed"), "closed"); !errors.Is(err, ticketcore.ErrInvalid) {
+		t.Errorf("SetStatus(closed): %v", err)
+	}
+	if _, err := desk.Merge(ctx, act("m0"), "T-000001"); !errors.Is(err, ticketcore.ErrInvalid) {
+		t.Errorf("Merge into itself: %v", err)
+	}
+	if _, err := desk.Merge(ctx, act("m1"), "T-000404"); !errors.Is(err, channels.ErrNoTicket) {
+		t.Errorf("Merge into no ticket: %v", err)
+	}
+	for range 2 { // the second is a repeated act: nothing more happens
+		if sum, err := desk.Merge(ctx, act("m2"), "T-000002"); err != nil || sum.ID != "T-000002" {
+			t.Errorf("Merge: %+v, %v", sum, err)
+		}
+	}
+	if tk := d.ticket("T-000001"); tk.MergedInto != "T-000002" || tk.Status != ticketcore.StatusClosed {
+		t.Errorf("the merged ticket: merged into %q, %s", tk.MergedInto, tk.Status)
+	}
+	byWang := 0
+	for _, e := range d.ticket("T-000001").Timeline {
+		if e.By == "wang" {
+			byWang++
+			if e.Via != "slack:U_WANG" {
+				t.Errorf("wang's %s %s entry via %q", e.Type, e.Field, e.Via)
+			}
+		} else if e.Via != "" {
+			t.Errorf("an entry by %q via %q", e.By, e.Via)
+		}
+	}
+	if byWang < 6 { // assignee ×2 (+ status), status ×3, merged
+		t.Errorf("%d entries by wang", byWang)
+	}
+	d.eventually("the watchers told of both tickets", func() bool { return d.ch.watched("T-000001") && d.ch.watched("T-000002") })
+}
+
 // Every operation on a ticket that does not exist says so, wrapping
 // channels.ErrNoTicket and ErrNotFound.
 func TestChatDeskUnknownTicket(t *testing.T) {

@@ -38,6 +38,8 @@ func (s *Service) Merge(ctx context.Context, id, into, by string) (Ticket, error
 	if err != nil {
 		return Ticket{}, fmt.Errorf("merge %s into %s: %w", id, into, err)
 	}
+	s.changed(id)
+	s.changed(into)
 	return parent, nil
 }
 
@@ -99,7 +101,7 @@ func hasThread(t Ticket, channel, thread string) bool {
 // Unmerge takes a merged ticket out of the ticket it was merged into: its
 // conversations come back and it has the status it had before.
 func (s *Service) Unmerge(ctx context.Context, id, by string) (Ticket, error) {
-	var child Ticket
+	var child, parent Ticket
 	err := s.store.Update(ctx, func(tx Tx) error {
 		var err error
 		if child, err = tx.Ticket(id); err != nil {
@@ -108,7 +110,7 @@ func (s *Service) Unmerge(ctx context.Context, id, by string) (Ticket, error) {
 		if child.MergedInto == "" {
 			return fmt.Errorf("%w: %s is not merged", ErrConflict, id)
 		}
-		parent, err := tx.Ticket(child.MergedInto)
+		parent, err = tx.Ticket(child.MergedInto)
 		if err != nil {
 			return err
 		}
@@ -117,6 +119,8 @@ func (s *Service) Unmerge(ctx context.Context, id, by string) (Ticket, error) {
 	if err != nil {
 		return Ticket{}, fmt.Errorf("unmerge %s: %w", id, err)
 	}
+	s.changed(id)
+	s.changed(parent.ID)
 	return child, nil
 }
 

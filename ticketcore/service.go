@@ -146,6 +146,8 @@ type Service struct {
 	intake     intake
 	inboxWake  chan struct{}
 	outboxWake chan struct{}
+	// changes are tickets whose change the watchers have yet to see.
+	changes chan string
 }
 
 // New returns a Service on store that reads new messages with extractor.
@@ -166,6 +168,7 @@ func New(cfg Config, store Store, extractor nlu.Extractor) (*Service, error) {
 		channels:   map[string]channels.Channel{},
 		inboxWake:  make(chan struct{}, 1),
 		outboxWake: make(chan struct{}, 1),
+		changes:    make(chan string, watchQueue),
 	}
 	if cfg.Desk != nil {
 		if missing := cfg.Desk.missingNotifiers(cfg.Notifiers); len(missing) > 0 {
@@ -203,6 +206,7 @@ func (s *Service) Run(ctx context.Context) error {
 	wg.Go(func() { s.runInbox(ctx) })
 	wg.Go(func() { s.runDispatcher(ctx) })
 	wg.Go(func() { s.runTimers(ctx) })
+	wg.Go(func() { s.runWatchers(ctx) })
 	wg.Wait()
 	return nil
 }

@@ -22,10 +22,23 @@ import (
 
 // fakeChannel records what it is asked to send and fails as told.
 type fakeChannel struct {
-	name  string // defaults to the API channel
-	mu    sync.Mutex
-	sent  []channels.Outbound
-	fails func(out channels.Outbound) error
+	name    string // defaults to the API channel
+	mu      sync.Mutex
+	sent    []channels.Outbound
+	fails   func(out channels.Outbound) error
+	changed []string // tickets the core said changed (channels.TicketWatcher)
+}
+
+func (c *fakeChannel) TicketChanged(_ context.Context, ticketID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.changed = append(c.changed, ticketID)
+}
+
+func (c *fakeChannel) watched(ticketID string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Contains(c.changed, ticketID)
 }
 
 func (c *fakeChannel) Name() string {

@@ -37,6 +37,9 @@ type Entry struct {
 	Text      string    `json:"text,omitempty"`
 	At        time.Time `json:"at"`
 	By        string    `json:"by"`
+	// Via is the chat identity an agent acted as, when they acted from a
+	// chat ("slack:U0123", "wecom:zhangsan").
+	Via string `json:"via,omitempty"`
 	// MessageID links message and reply entries to the conversation.
 	MessageID string `json:"message_id,omitempty"`
 	// Delivery of an outbound reply: pending, sent, failed.

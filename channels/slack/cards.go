@@ -82,6 +82,24 @@ func (n notifier) post(ctx context.Context, no notify.Notice, channel string) er
 	return nil
 }
 
+// TicketChanged brings the ticket's card up to date, when it has one: the
+// core calls it after a change of status, assignee, priority or group,
+// from Slack or anywhere else.
+func (c *Channel) TicketChanged(ctx context.Context, ticketID string) {
+	raw, err := c.deps.State.Get(ctx, cardKey+ticketID)
+	if err != nil || raw == nil {
+		return
+	}
+	var at card
+	if err := json.Unmarshal(raw, &at); err != nil {
+		c.log.Warn("read where a ticket's card is", "err", err)
+		return
+	}
+	c.refreshCard(ctx, ticketID, at)
+}
+
+var _ channels.TicketWatcher = (*Channel)(nil)
+
 // refreshCard shows the ticket as it is now on its card: priority,
 // assignee and status; once solved or closed, without buttons.
 func (c *Channel) refreshCard(ctx context.Context, ticketID string, at card) {

@@ -15,7 +15,7 @@ import (
 // A new ticket's notice posts its card into the group's channel, once
 // however many agents the notice went to; the next notice is a line in
 // its thread. Claim on the card claims it as the clicking agent and the
-// card shows who took it; an agent's thread reply goes to the customer,
+// card shows who took it once the core says the ticket changed; an agent's thread reply goes to the customer,
 // "//" keeps it internal.
 func TestTicketThread(t *testing.T) {
 	now := time.Unix(1764151200, 0)
@@ -57,9 +57,14 @@ func TestTicketThread(t *testing.T) {
 	if w.Code != 200 {
 		t.Fatalf("click: %d %s", w.Code, w.Body)
 	}
-	if !slices.Contains(desk.did, "li claim T-000001") || !api.updated(card) {
-		t.Errorf("claim: acts %v, card updated %v", desk.did, api.updated(card))
+	if !slices.Contains(desk.did, "li claim T-000001") || api.updated(card) {
+		t.Errorf("claim: acts %v, card updated %v before the core said the ticket changed", desk.did, api.updated(card))
 	}
+	ch.TicketChanged(ctx, "T-000001") // what the core does after the claim
+	if !api.updated(card) {
+		t.Error("the card was not brought up to date after the change")
+	}
+	ch.TicketChanged(ctx, "T-000404") // no card: nothing to do
 	choose := fmt.Sprintf(`{"type":"block_actions","trigger_id":"tg2","user":{"id":"U_AGENT"},"container":{"channel_id":"C_AFTER","message_ts":%q},`+
 		`"actions":[{"type":"static_select","action_id":"priority","block_id":"ticket","selected_option":{"value":"T-000001 urgent"}}]}`, card)
 	serveEvent(ch, signedAt("/hooks/slack/interactions", url.Values{"payload": {choose}}.Encode(), now, "Content-Type", "application/x-www-form-urlencoded"))

@@ -39,12 +39,18 @@ type Config struct {
 	// Groups maps desk groups to the Slack channel ids their tickets'
 	// cards and threads go to.
 	Groups map[string]string
+	// NoteMarkers start an agent's thread reply that stays an internal
+	// note. Defaults to DefaultNoteMarkers.
+	NoteMarkers []string
 	// HTTPClient makes the Web API calls. Defaults to one with a 10 s timeout.
 	HTTPClient *http.Client
 	// Logger defaults to slog.Default(); Now to time.Now.
 	Logger *slog.Logger
 	Now    func() time.Time
 }
+
+// DefaultNoteMarkers are the note markers unless configured.
+var DefaultNoteMarkers = []string{"//", "note:", "备注："}
 
 // Deps is what the channel needs from the rest of loopdesk.
 type Deps struct {
@@ -65,6 +71,8 @@ type Channel struct {
 	customers map[string]bool
 	staff     map[string]bool // the groups' channels: where tickets' threads are
 	pace      *pacer
+	// answerWithin: see the constant; tests shorten it.
+	answerWithin time.Duration
 }
 
 // New checks cfg and returns the channel.
@@ -91,7 +99,10 @@ func New(cfg Config, deps Deps) (*Channel, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	c := &Channel{cfg: cfg, deps: deps, log: cfg.Logger.With("channel", channels.Slack),
+	if len(cfg.NoteMarkers) == 0 {
+		cfg.NoteMarkers = DefaultNoteMarkers
+	}
+	c := &Channel{answerWithin: answerWithin, cfg: cfg, deps: deps, log: cfg.Logger.With("channel", channels.Slack),
 		api:       slack.New(cfg.BotToken, slack.OptionAPIURL(cfg.APIBase+"/api/"), slack.OptionHTTPClient(cfg.HTTPClient)),
 		customers: map[string]bool{}, staff: map[string]bool{}, pace: newPacer(cfg.Now)}
 	for _, id := range cfg.CustomerChannels {

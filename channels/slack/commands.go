@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
+	"time"
 
 	"github.com/slack-go/slack"
 
@@ -17,14 +19,22 @@ import (
 // (notify: {slack: U0123}), through which Slack users map to agents.
 const NotifierName = channels.Slack
 
-// commandHelp lists /ticket's forms.
-const commandHelp = "`/ticket show T-000123` · `/ticket claim T-000123` · `/ticket priority T-000123 urgent` · " +
-	"`/ticket note T-000123 text` · `/ticket reply T-000123 text` · `/ticket solve T-000123` · `/ticket mine`"
+// commandHelp lists /ticket's forms. The ticket may be left out: it is
+// then the one the agent last named, clicked or replied to.
+const commandHelp = "`/ticket T-000123` (show) · `/ticket claim [T-000123]` · `/ticket assign [T-000123] @someone` · " +
+	"`/ticket priority [T-000123] urgent|high|normal|low` · `/ticket status [T-000123] open|pending|on_hold|solved` · " +
+	"`/ticket merge [T-000123] into T-000456` · `/ticket note [T-000123] text` · `/ticket reply [T-000123] text` · " +
+	"`/ticket solve [T-000123]` · `/ticket mine`. Without a ticket id a command acts on the ticket you last named, clicked or replied to."
 
-// commands serves /ticket. The answer (ephemeral, to the agent only) is
-// given at once: the desk's changes take milliseconds, well inside
-// Slack's 3 seconds; each is keyed by the command's trigger id, so a
-// retried request acts once.
+// answerWithin is how long /ticket's answer may take before Slack is told
+// "working on it" and the answer follows through the response_url: Slack
+// gives a command 3 seconds.
+const answerWithin = 2 * time.Second
+
+// commandTimeout bounds a command that went on past answerWithin.
+const commandTimeout = time.Minute
+
+// commands serves /ticket (HTTP); Socket Mode comes in through envelope.
 func (c *Channel) commands(w http.ResponseWriter, r *http.Request) {
 	_, ok := c.readSigned(w, r)
 	if !ok {
@@ -35,13 +45,51 @@ func (c *Channel) commands(w http.ResponseWriter, r *http.Request) {
 		httpjson.WriteError(w, httpjson.Errorf(http.StatusBadRequest, "malformed_command", "the body is not a slash command"))
 		return
 	}
-	httpjson.Write(w, http.StatusOK, map[string]string{"response_type": "ephemeral", "text": c.runCommand(r.Context(), cmd)})
+	httpjson.Write(w, http.StatusOK, ephemeral(c.answer(r.Context(), cmd)))
+}
+
+func ephemeral(text string) map[string]string {
+	return map[string]string{"response_type": "ephemeral", "text": text}
+}
+
+// answer runs the command and returns its answer (ephemeral, to the agent
+// only) when it is done within answerWithin; otherwise it says the
+// command is under way and posts the answer to the command's response_url
+// when it is done. The change itself is keyed by the command's trigger
+// id, so a retried request acts once.
+func (c *Channel) answer(ctx context.Context, cmd slack.SlashCommand) string {
+	done := make(chan string, 1)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), commandTimeout)
+	go func() {
+		defer cancel()
+		done <- c.runCommand(ctx, cmd)
+	}()
+	wait := time.NewTimer(c.answerWithin)
+	defer wait.Stop()
+	select {
+	case text := <-done:
+		return text
+	case <-wait.C:
+	}
+	go func() {
+		text := <-done
+		if cmd.ResponseURL == "" {
+			return
+		}
+		msg := &slack.WebhookMessage{ResponseType: slack.ResponseTypeEphemeral, Text: text}
+		pctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := slack.PostWebhookCustomHTTPContext(pctx, cmd.ResponseURL, c.cfg.HTTPClient, msg); err != nil {
+			c.log.Warn("answer a slash command through its response_url", "err", err)
+		}
+	}()
+	return "Working on it…"
 }
 
 // runCommand carries out /ticket for the Slack user and says how it went.
 func (c *Channel) runCommand(ctx context.Context, cmd slack.SlashCommand) string {
 	fields := strings.Fields(cmd.Text)
-	if len(fields) == 0 || fields[0] == "help" {
+	if len(fields) == 0 || strings.EqualFold(fields[0], "help") {
 		return commandHelp
 	}
 	if c.deps.Desk == nil {
@@ -54,28 +102,77 @@ func (c *Channel) runCommand(ctx context.Context, cmd slack.SlashCommand) string
 		c.log.Error("map a Slack user to an agent", "err", err)
 		return "Not available right now; try again shortly."
 	}
+	if id, ok := channels.TicketID(fields[0]); ok && len(fields) == 1 {
+		fields = []string{"show", id}
+	}
 	verb := strings.ToLower(fields[0])
 	if verb == "mine" {
 		return c.queue(ctx, agent)
 	}
-	var ticket string
-	if len(fields) > 1 {
-		ticket, _ = channels.TicketID(fields[1])
-	}
+	ticket, rest := c.ticketOf(ctx, cmd.UserID, verb, fields[1:])
 	if ticket == "" {
-		return "Name the ticket: " + commandHelp
+		return "Name the ticket (no ticket was named or clicked before): " + commandHelp
 	}
-	act := channels.Act{Ticket: ticket, Agent: agent, Key: "slack/command/" + cmd.TriggerID}
-	rest := strings.TrimSpace(strings.Join(fields[2:], " "))
+	act := channels.Act{Ticket: ticket, Agent: agent, Key: "slack/command/" + cmd.TriggerID, Via: NotifierName + ":" + cmd.UserID}
 	t, err := c.act(ctx, verb, act, rest)
 	if err != nil {
 		return "Not done: " + err.Error()
 	}
-	return fmt.Sprintf("%s %s — %s · %s · %s", done[verb], t.ID, t.Subject, t.Status, t.Priority)
+	c.setCurrent(ctx, cmd.UserID, t.ID)
+	return fmt.Sprintf("%s %s — %s · %s · %s · %s", done[verb], t.ID, t.Subject, t.Status, t.Priority, assignee(t))
 }
 
-var done = map[string]string{"show": "", "claim": "Claimed", "priority": "Priority set:", "note": "Noted on",
-	"reply": "Replied on", "solve": "Solved"}
+func assignee(t channels.TicketSummary) string {
+	if t.Assignee == "" {
+		return "unassigned"
+	}
+	return t.Assignee
+}
+
+// ticketOf reads the ticket a command names after its verb, or else takes
+// the user's current ticket; rest is the command's argument. For merge
+// the last ticket named is where to merge into, the one before it (or the
+// current one) what is merged.
+func (c *Channel) ticketOf(ctx context.Context, user, verb string, args []string) (ticket, rest string) {
+	if verb == "merge" && len(args) > 0 {
+		into, _ := channels.TicketID(args[len(args)-1])
+		if len(args) > 1 {
+			ticket, _ = channels.TicketID(args[0])
+		}
+		if ticket == "" {
+			ticket = c.current(ctx, user)
+		}
+		return ticket, into
+	}
+	if len(args) > 0 {
+		if id, ok := channels.TicketID(args[0]); ok {
+			return id, strings.Join(args[1:], " ")
+		}
+	}
+	return c.current(ctx, user), strings.Join(args, " ")
+}
+
+// currentKey + Slack user id → the ticket the user last named, clicked
+// or replied to.
+const currentKey = "slack/current/"
+
+func (c *Channel) current(ctx context.Context, user string) string {
+	raw, err := c.deps.State.Get(ctx, currentKey+user)
+	if err != nil {
+		c.log.Warn("read an agent's current ticket", "err", err)
+	}
+	return string(raw)
+}
+
+func (c *Channel) setCurrent(ctx context.Context, user, ticket string) {
+	err := c.deps.State.Update(ctx, currentKey+user, func([]byte) ([]byte, error) { return []byte(ticket), nil })
+	if err != nil {
+		c.log.Warn("remember an agent's current ticket", "err", err)
+	}
+}
+
+var done = map[string]string{"show": "", "claim": "Claimed", "assign": "Assigned", "priority": "Priority set:",
+	"status": "Status set:", "merge": "Merged into", "note": "Noted on", "reply": "Replied on", "solve": "Solved"}
 
 // act makes the change a verb asks for.
 func (c *Channel) act(ctx context.Context, verb string, a channels.Act, rest string) (channels.TicketSummary, error) {
@@ -85,10 +182,23 @@ func (c *Channel) act(ctx context.Context, verb string, a channels.Act, rest str
 		return desk.Ticket(ctx, a.Ticket)
 	case "claim":
 		return desk.Claim(ctx, a)
+	case "assign":
+		agent, err := c.mentioned(ctx, rest)
+		if err != nil {
+			return channels.TicketSummary{}, err
+		}
+		return desk.Assign(ctx, a, agent)
 	case "priority":
 		return desk.SetPriority(ctx, a, rest)
+	case "status":
+		return desk.SetStatus(ctx, a, rest)
 	case "solve":
 		return desk.Solve(ctx, a)
+	case "merge":
+		if rest == "" {
+			return channels.TicketSummary{}, errors.New("name the ticket to merge into: `/ticket merge T-000123 into T-000456`")
+		}
+		return desk.Merge(ctx, a, rest)
 	case "note", "reply":
 		if rest == "" {
 			return channels.TicketSummary{}, errors.New("the text is empty")
@@ -103,6 +213,28 @@ func (c *Channel) act(ctx context.Context, verb string, a channels.Act, rest str
 		return desk.Ticket(ctx, a.Ticket)
 	}
 	return channels.TicketSummary{}, fmt.Errorf("no command %q; %s", verb, commandHelp)
+}
+
+// mention is a Slack user mention as a command with should_escape gets it.
+var mention = regexp.MustCompile(`^<@([^|>\s]+)(?:\|[^>]*)?>$`)
+
+// mentioned is the agent an assign names: a Slack mention (<@U0123|wang>)
+// maps through the user's Slack id or profile email; anything else is an
+// agent's name or display name, for the desk to find.
+func (c *Channel) mentioned(ctx context.Context, who string) (string, error) {
+	who = strings.TrimSpace(who)
+	if who == "" {
+		return "", errors.New("name who gets the ticket: `/ticket assign T-000123 @someone`")
+	}
+	m := mention.FindStringSubmatch(who)
+	if m == nil {
+		return strings.TrimPrefix(who, "@"), nil
+	}
+	agent, err := c.agentFor(ctx, m[1])
+	if errors.Is(err, channels.ErrNoAgent) {
+		return "", fmt.Errorf("%s is not a loopdesk agent", who)
+	}
+	return agent, err
 }
 
 // queue lists the agent's tickets.

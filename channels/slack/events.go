@@ -115,9 +115,6 @@ func slackTime(ts string) time.Time {
 	return time.Unix(sec, micro*1000)
 }
 
-// noteMarkers start an agent's thread reply that stays internal.
-var noteMarkers = []string{"//", "note:", "备注："}
-
 // threadReply carries out an agent's reply in a ticket's thread: to the
 // customer, or a note when it starts with a note marker. Keyed by the
 // message, so Slack's retries act once. A reply from someone who is no
@@ -137,9 +134,11 @@ func (c *Channel) threadReply(ctx context.Context, m *slackevents.MessageEvent) 
 	} else if err != nil {
 		return err
 	}
-	act := channels.Act{Ticket: string(ticket), Agent: agent, Key: "slack/msg/" + m.Channel + ":" + m.TimeStamp}
+	act := channels.Act{Ticket: string(ticket), Agent: agent, Key: "slack/msg/" + m.Channel + ":" + m.TimeStamp,
+		Via: NotifierName + ":" + m.User}
+	c.setCurrent(ctx, m.User, act.Ticket)
 	text := strings.TrimSpace(m.Text)
-	for _, marker := range noteMarkers {
+	for _, marker := range c.cfg.NoteMarkers {
 		if rest, ok := strings.CutPrefix(text, marker); ok {
 			return c.deps.Desk.Note(ctx, act, strings.TrimSpace(rest))
 		}

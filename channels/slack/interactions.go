@@ -14,9 +14,10 @@ import (
 	"github.com/loopdesk/loopdesk/internal/httpjson"
 )
 
-// interactions serves the buttons of ticket cards: Claim and Solve act as
-// the agent the Slack user maps to (once per click, keyed by its trigger
-// id) and the card then shows who did.
+// interactions serves the buttons of ticket cards: Claim, the priority
+// menu and Solve act as the agent the Slack user maps to (once per click,
+// keyed by its trigger id); the card then shows the change, as it does
+// any other (TicketChanged).
 func (c *Channel) interactions(w http.ResponseWriter, r *http.Request) {
 	_, ok := c.readSigned(w, r)
 	if !ok {
@@ -49,7 +50,7 @@ func (c *Channel) clicked(ctx context.Context, cb slack.InteractionCallback) str
 	} else if err != nil {
 		return "Not available right now; try again shortly."
 	}
-	act := channels.Act{Ticket: a.Value, Agent: agent, Key: "slack/click/" + cb.TriggerID}
+	act := channels.Act{Ticket: a.Value, Agent: agent, Key: "slack/click/" + cb.TriggerID, Via: NotifierName + ":" + cb.User.ID}
 	switch a.ActionID {
 	case "claim":
 		_, err = c.deps.Desk.Claim(ctx, act)
@@ -65,6 +66,6 @@ func (c *Channel) clicked(ctx context.Context, cb slack.InteractionCallback) str
 	if err != nil {
 		return "Not done: " + err.Error()
 	}
-	c.refreshCard(ctx, act.Ticket, card{Channel: cb.Container.ChannelID, TS: cb.Container.MessageTs})
+	c.setCurrent(ctx, cb.User.ID, act.Ticket) // the card shows the change: the core tells TicketChanged
 	return ""
 }

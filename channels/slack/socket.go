@@ -76,7 +76,7 @@ func (c *Channel) envelope(ctx context.Context, sm *socketmode.Client, evt socke
 		}
 	case socketmode.EventTypeSlashCommand:
 		if cmd, ok := evt.Data.(slack.SlashCommand); ok {
-			c.ack(sm, evt, map[string]any{"response_type": "ephemeral", "text": c.runCommand(ctx, cmd)})
+			c.ack(sm, evt, ephemeral(c.answer(ctx, cmd)))
 			return
 		}
 	case socketmode.EventTypeInteractive:

@@ -31,7 +31,7 @@ func (c *Channel) runCommand(ctx context.Context, userID string, cmd command, ke
 	case verbShow:
 		return reaction{answer: c.show(ctx, cmd)}
 	}
-	t, err := c.change(ctx, cmd, channels.Act{Ticket: cmd.ticket, Agent: agent, Key: key})
+	t, err := c.change(ctx, cmd, channels.Act{Ticket: cmd.ticket, Agent: agent, Key: key, Via: NotifierName + ":" + userID})
 	if err != nil {
 		return reaction{answer: c.failed(cmd, err)}
 	}

@@ -119,6 +119,24 @@ func (d *memDesk) Solve(_ context.Context, a channels.Act) (channels.TicketSumma
 	return t, err
 }
 
+func (d *memDesk) Assign(_ context.Context, a channels.Act, agent string) (channels.TicketSummary, error) {
+	t, err := d.act(a, "assign %s %s %s", a.Ticket, a.Agent, agent)
+	t.Assignee = agent
+	return t, err
+}
+
+func (d *memDesk) SetStatus(_ context.Context, a channels.Act, status string) (channels.TicketSummary, error) {
+	t, err := d.act(a, "status %s %s %s", a.Ticket, a.Agent, status)
+	t.Status = status
+	return t, err
+}
+
+func (d *memDesk) Merge(_ context.Context, a channels.Act, into string) (channels.TicketSummary, error) {
+	_, err := d.act(a, "merge %s %s %s", a.Ticket, a.Agent, into)
+	t, _ := d.ticket(into)
+	return t, err
+}
+
 func (d *memDesk) Queue(_ context.Context, agent string) ([]channels.TicketSummary, error) {
 	t, _ := d.ticket("T-000001")
 	return []channels.TicketSummary{t}, nil

@@ -67,6 +67,7 @@ type SlackChannelConfig struct {
 	DirectMessages   bool              `yaml:"direct_messages"`
 	CustomerChannels []string          `yaml:"customer_channels"`
 	Groups           map[string]string `yaml:"groups"`
+	NoteMarkers      []string          `yaml:"note_markers"`
 }
 
 // EmailChannelConfig turns the email channel on when Address is set: its

@@ -175,7 +175,8 @@ func (g *gateway) wire(cfg Config) error {
 	}
 	if sc := cfg.Channels.Slack; sc.SigningSecret != "" || sc.BotToken != "" || sc.AppToken != "" {
 		ch, err := slack.New(slack.Config{SigningSecret: sc.SigningSecret, BotToken: sc.BotToken, AppToken: sc.AppToken, APIBase: sc.APIBase,
-			DirectMessages: sc.DirectMessages, CustomerChannels: sc.CustomerChannels, Groups: sc.Groups, Logger: g.log},
+			DirectMessages: sc.DirectMessages, CustomerChannels: sc.CustomerChannels, Groups: sc.Groups,
+			NoteMarkers: sc.NoteMarkers, Logger: g.log},
 			slack.Deps{Handler: svc, State: svc.State(), Desk: svc.ChatDesk()})
 		if err != nil {
 			return fmt.Errorf("config: channels.slack: %w", err)

@@ -22,11 +22,20 @@ import (
 	"github.com/loopdesk/loopdesk/configs"
 )
 
-// slackAPI records chat.postMessage calls as Slack's Web API answers them.
+// slackAPI records chat.postMessage and chat.update calls as Slack's Web
+// API answers them.
 type slackAPI struct {
-	mu    sync.Mutex
-	posts []string // channel|text
-	roots []string // ts of messages posted outside a thread into C_AFTER: ticket cards
+	mu      sync.Mutex
+	posts   []string          // channel|text
+	roots   []string          // ts of messages posted outside a thread into C_AFTER: ticket cards
+	updates map[string]string // ts → blocks of the message's last update
+}
+
+// card is what the message at ts shows after its last update.
+func (a *slackAPI) card(ts string) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.updates[ts]
 }
 
 func (a *slackAPI) cards() []string {
@@ -38,6 +47,16 @@ func (a *slackAPI) cards() []string {
 func (a *slackAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = r.ParseForm()
 	w.Header().Set("Content-Type", "application/json")
+	if r.URL.Path == "/api/chat.update" {
+		a.mu.Lock()
+		if a.updates == nil {
+			a.updates = map[string]string{}
+		}
+		a.updates[r.Form.Get("ts")] = r.Form.Get("blocks")
+		a.mu.Unlock()
+		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, r.Form.Get("channel"), r.Form.Get("ts"))
+		return
+	}
 	if r.URL.Path != "/api/chat.postMessage" {
 		io.WriteString(w, `{"ok":true,"messages":[]}`)
 		return
@@ -179,6 +198,9 @@ func TestSlackAgentsWorkATicket(t *testing.T) {
 	if tk := call(t, "GET", srv.URL+"/api/v1/tickets/T-000001", testAdminToken, nil); tk.body["assignee"] != "wang" {
 		t.Fatalf("after Claim the assignee is %v", tk.body["assignee"])
 	}
+	waitFor(t, "the card showing who claimed it", func() bool {
+		return strings.Contains(api.card(card), "处理人 王强") && strings.Contains(api.card(card), `"action_id":"solve"`)
+	})
 	// The customer writes again: it shows in the ticket's thread.
 	call(t, "POST", srv.URL+"/api/v1/channels/api/messages", testAPIToken, map[string]any{
 		"external_id": "s-2", "from": map[string]any{"id": "cust-1"}, "text": "请问什么时候到账？"})
@@ -192,8 +214,15 @@ func TestSlackAgentsWorkATicket(t *testing.T) {
 	reply("Ev1", "1764151400.000100", "已为您办理退款，3 个工作日内到账")
 	reply("Ev2", "1764151401.000100", "// 客户是老用户，注意安抚")
 	slackRequest(t, srv.URL+"/hooks/slack/commands", url.Values{"command": {"/ticket"}, "user_id": {"U_WANG"},
-		"text": {"priority T-000001 urgent"}, "trigger_id": {"tg-2"}}.Encode(), "application/x-www-form-urlencoded")
+		"text": {"priority urgent"}, "trigger_id": {"tg-2"}}.Encode(), "application/x-www-form-urlencoded") // the ticket clicked last
+	// A change made elsewhere, which tells no one, still shows on the card.
+	call(t, "PATCH", srv.URL+"/api/v1/tickets/T-000001", testAdminToken, map[string]any{"status": "pending"})
+	waitFor(t, "the card showing the status set through the API", func() bool { return strings.Contains(api.card(card), "状态 pending") })
 	click("solve", "tg-3")
+	waitFor(t, "the card of the solved ticket", func() bool {
+		c := api.card(card)
+		return strings.Contains(c, "状态 solved") && !strings.Contains(c, `"action_id":"solve"`)
+	})
 
 	waitFor(t, "the reply at the customer", func() bool {
 		mu.Lock()
@@ -207,6 +236,9 @@ func TestSlackAgentsWorkATicket(t *testing.T) {
 	var byWang []string
 	for _, e := range tk.body["timeline"].([]any) {
 		if e := e.(map[string]any); e["by"] == "wang" {
+			if e["via"] != "slack:U_WANG" {
+				t.Errorf("an entry by wang via %v, want the Slack user slack:U_WANG: %v", e["via"], e)
+			}
 			what, _ := e["type"].(string)
 			if f, ok := e["field"].(string); ok {
 				what += ":" + f
