@@ -50,9 +50,11 @@ func (n notifier) Notify(ctx context.Context, no notify.Notice) error {
 	if no.Kind == notify.KindCustomerMessage { // the customer wrote: mirrored into the thread
 		return n.post(ctx, no, channel)
 	}
-	// The first of the notices saying this claims it; a retry of that one
-	// (a failed post) is still its, the others say nothing.
-	sum := sha256.Sum256([]byte(no.Kind + "\x00" + no.Text))
+	// The copies of one notice (one per agent, enqueued together, so
+	// created at the same instant) say it once: the first claims it, a
+	// retry of that one (a failed post) is still its, the others say
+	// nothing. The same words said again later are said again.
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d", no.Kind, no.Text, no.CreatedAt.UnixNano()))
 	mine := false
 	err := c.deps.State.Update(ctx, "slack/notice/"+no.TicketID+"/"+hex.EncodeToString(sum[:8]), func(old []byte) ([]byte, error) {
 		mine = old == nil || string(old) == no.ID

@@ -88,3 +88,30 @@ func TestTicketThread(t *testing.T) {
 		t.Errorf("the thread reply was echoed into Slack by the channel itself: %v", api.posts())
 	}
 }
+
+// The copies of one notice (one per agent) are said once in the thread;
+// the same words in a later notice (a second SLA warning) are said again.
+func TestRepeatedNoticeSaidAgain(t *testing.T) {
+	now := time.Unix(1764151200, 0)
+	ch, _, api := newTestChannel(t, func() time.Time { return now })
+	ch.cfg.Groups = map[string]string{"after_sales": "C_AFTER"}
+	ch.pace.interval = time.Millisecond
+	ctx := context.Background()
+	n := notify.Notice{Kind: notify.KindSLAWarning, TicketID: "T-000001", Subject: "退款", Text: "SLA 即将超时",
+		Priority: "high", Group: "after_sales", Attempt: 1, CreatedAt: now}
+	for i, at := range []time.Time{now, now, now.Add(time.Hour)} {
+		n.ID, n.To.Agent, n.CreatedAt = fmt.Sprintf("msg-%d", i), fmt.Sprintf("agent-%d", i), at
+		if err := ch.Notifier().Notify(ctx, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var lines int
+	for _, p := range api.posts() {
+		if p["text"] == "SLA 即将超时" {
+			lines++
+		}
+	}
+	if lines != 2 {
+		t.Errorf("the warning said %d times in the thread, want 2 (once per notice): %v", lines, api.posts())
+	}
+}
