@@ -41,6 +41,9 @@ func TestExampleConfigIsTheDefault(t *testing.T) {
 	if len(got.Channels.Slack.Groups) == 0 {
 		got.Channels.Slack.Groups = nil
 	}
+	if len(got.Channels.Slack.NoteMarkers) == 0 {
+		got.Channels.Slack.NoteMarkers = nil
+	}
 	if len(got.Tickets.Attachments.Types) == 0 {
 		got.Tickets.Attachments.Types = nil
 	}
