@@ -101,8 +101,25 @@ type Extraction struct {
 	// Reasons says why the priority is what it is (e.g. "H1 escalation threat: 12315"),
 	// for the ticket timeline. May be empty.
 	Reasons []string
-	// Extractor names what produced this extraction (rules, llm, …).
+	// Extractor names what decided the intent (rules, llm, …). A cascade
+	// reports the extractor whose intent it kept, not its own name.
 	Extractor string
+	// FieldSources says, per key of Fields, which extractor read the value
+	// and how sure it was, for the ticket record. Extractors fill it for
+	// every field they return.
+	FieldSources map[string]FieldSource
+	// Fallback is empty, or one of the Fallback* reasons when this result
+	// came from a fallback because the preferred extractor failed (the LLM
+	// timed out, its breaker was open, …): the result is still usable.
+	Fallback string
+}
+
+// FieldSource is where one field value came from.
+type FieldSource struct {
+	// Extractor names the extractor that read the value (rules, llm).
+	Extractor string
+	// Confidence that the value is right, 0..1.
+	Confidence float64
 }
 
 // Extractor reads intent, priority and fields from a customer message.

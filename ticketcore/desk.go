@@ -31,6 +31,8 @@ type DeskConfig struct {
 	Types  []TypeConfig `yaml:"ticket_types"`
 	Notify NotifyConfig `yaml:"notify"`
 	Paging PagingConfig `yaml:"paging"`
+	// Asking tunes slot filling: the fields ticket types ask for.
+	Asking AskingConfig `yaml:"asking"`
 }
 
 // PolicyConfig is an SLA policy and when it applies (a condition over the
@@ -47,6 +49,9 @@ type TypeConfig struct {
 	Stages []StageConfig `yaml:"stages"`
 	// SolveWhenDone solves the ticket when its last stage is completed.
 	SolveWhenDone bool `yaml:"solve_when_done"`
+	// Ask lists the fields the bot asks the customer for before a ticket
+	// of the type opens (slot filling; see AskingConfig).
+	Ask []string `yaml:"ask_fields"`
 }
 
 // StageConfig is one stage: the group that works it, its SLA, the fields
@@ -132,6 +137,7 @@ func (c *DeskConfig) applyDefaults() {
 	setDefault(&p.RepeatAfter, 5*time.Minute)
 	setDefault(&p.EscalateAfter, 15*time.Minute)
 	setDefault(&p.MaxRepeats, 3)
+	c.Asking.applyDefaults()
 }
 
 func (d *Desk) compilePolicies() error {

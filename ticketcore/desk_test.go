@@ -267,7 +267,7 @@ func TestBreachNeedsAReason(t *testing.T) {
 func TestRefundStages(t *testing.T) {
 	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
 	ctx := context.Background()
-	d.sendFrom("e1", "u1", "", "refund: 不想要了，退款吧")
+	d.sendFrom("e1", "u1", "", "refund: 不想要了，退款吧，转人工") // no order number, and no questions: a person
 	tk := d.settled("T-000001")
 	if tk.Stage != "after_sales_review" || tk.Group != "after_sales" {
 		t.Fatalf("ticket = %+v", tk)

@@ -320,7 +320,12 @@ func (s *Service) fileUnanswered(tx Tx, m *Message, ex *nlu.Extraction, f *filin
 	case ex == nil:
 		return errNeedsExtraction
 	}
-	return s.openTicket(tx, m, *ex, sq, f)
+	if s.desk != nil {
+		if asked, err := s.askTx(tx, m, *ex, f); err != nil || asked {
+			return err
+		}
+	}
+	return s.openTicket(tx, m, *ex, sq, f, opening{})
 }
 
 // appendMessage adds a customer's message to their active ticket. A ticket
@@ -402,16 +407,25 @@ func ticketContact(tx ReadTx, t Ticket) (Contact, error) {
 	return c, err
 }
 
+// opening is what else a ticket opens with when the bot asked the
+// customer for fields first (slot filling).
+type opening struct {
+	later   []*Message // the customer's answers, after the first message
+	asked   []string   // the bot's questions
+	missing []string   // the fields still missing
+	why     string     // why it opens with fields missing
+}
+
 // openTicket creates a ticket for m from its extraction — contact,
 // routing, type, assignment and SLA when a desk is configured — with the
 // acknowledgement reply in the outbox. A ticket that follows up sq.prev
 // says so, and so does sq.prev.
-func (s *Service) openTicket(tx Tx, m *Message, ex nlu.Extraction, sq sequel, f *filing) error {
+func (s *Service) openTicket(tx Tx, m *Message, ex nlu.Extraction, sq sequel, f *filing, o opening) error {
 	now := s.cfg.Now()
 	t := Ticket{Status: StatusNew, Priority: ex.Priority, Intent: ex.Intent,
 		Fields: maps.Clone(ex.Fields), Channel: m.Channel, Thread: m.Thread, Requester: m.From,
-		Tags: []string{}, Subject: subjectOf(m.Text), Lang: ex.Lang, Waiting: 1, CreatedAt: now, UpdatedAt: now,
-		FollowUpOf: sq.prev.ID}
+		Tags: []string{}, Subject: subjectOf(m.Text), Lang: ex.Lang, Waiting: 1 + len(o.later), CreatedAt: now, UpdatedAt: now,
+		FollowUpOf: sq.prev.ID, Reading: readingOf(ex), Missing: o.missing}
 	var fx effects
 	if s.desk != nil {
 		c, err := contactFor(tx, *m, now)
@@ -427,7 +441,8 @@ func (s *Service) openTicket(tx Tx, m *Message, ex nlu.Extraction, sq sequel, f 
 		return err
 	}
 	created := Entry{Type: EntryEvent, Event: EventCreated, At: now, By: BySystem,
-		After:  map[string]any{"intent": ex.Intent, "priority": ex.Priority, "fields": t.Fields, "extractor": ex.Extractor, "confidence": ex.Confidence},
+		After: map[string]any{"intent": ex.Intent, "priority": ex.Priority, "fields": t.Fields, "extractor": ex.Extractor,
+			"confidence": ex.Confidence, "fallback": ex.Fallback, "field_sources": t.Reading.Fields},
 		Reason: strings.Join(ex.Reasons, "; ")}
 	head := []Entry{created}
 	if t.FollowUpOf != "" {
@@ -437,16 +452,20 @@ func (s *Service) openTicket(tx Tx, m *Message, ex nlu.Extraction, sq sequel, f 
 			return err
 		}
 	}
-	fx.entries = append(append(append(head, messageEntry(*m, now)), skippedNotes(*m, now)...), fx.entries...)
+	head = append(append(head, messageEntry(*m, now)), skippedNotes(*m, now)...)
+	head = append(head, o.entries(now)...)
+	fx.entries = append(head, fx.entries...)
 	if err := fx.write(s, tx, t, now); err != nil {
 		return err
 	}
 	if err := s.syncTimers(tx, t, nil); err != nil {
 		return err
 	}
-	m.TicketID = t.ID
-	if err := tx.UpdateMessage(*m); err != nil {
-		return err
+	for _, msg := range append([]*Message{m}, o.later...) {
+		msg.TicketID = t.ID
+		if err := tx.UpdateMessage(*msg); err != nil {
+			return err
+		}
 	}
 	text, err := s.cfg.Templates.Render(TemplateAck, t.Lang, TemplateData{TicketID: t.ID,
 		Subject: t.Subject, Name: t.Requester.Name, Intent: t.Intent, Priority: t.Priority})
@@ -458,6 +477,27 @@ func (s *Service) openTicket(tx Tx, m *Message, ex nlu.Extraction, sq sequel, f 
 	}
 	f.created = append(f.created, t.Channel)
 	return nil
+}
+
+// entries are the timeline entries of what happened before the ticket
+// opened: each question of the bot, each answer of the customer, and
+// what is still missing.
+func (o opening) entries(now time.Time) []Entry {
+	var out []Entry
+	for i, q := range o.asked {
+		out = append(out, Entry{Type: EntryEvent, Event: eventAsked, At: now, By: ByBot, Text: q})
+		if i < len(o.later) {
+			out = append(append(out, messageEntry(*o.later[i], now)), skippedNotes(*o.later[i], now)...)
+		}
+	}
+	for _, m := range o.later[min(len(o.asked), len(o.later)):] {
+		out = append(append(out, messageEntry(*m, now)), skippedNotes(*m, now)...)
+	}
+	if len(o.missing) > 0 {
+		out = append(out, Entry{Type: EntryEvent, Event: eventAsked, At: now, By: ByBot, Field: "missing_fields",
+			After: o.missing, Reason: "opened without " + strings.Join(o.missing, ", ") + ": " + o.why})
+	}
+	return out
 }
 
 func messageEntry(m Message, at time.Time) Entry {

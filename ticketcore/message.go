@@ -72,4 +72,5 @@ const (
 	KindAck      = "ack"      // the acknowledgement of a new ticket
 	KindReply    = "reply"    // an agent's public reply
 	KindProgress = "progress" // a stage hand-off told to the customer
+	KindAsk      = "ask"      // the bot asking the customer for fields before a ticket opens
 )

@@ -44,7 +44,9 @@ func (s *Service) runTimers(ctx context.Context) {
 
 func (s *Service) fire(ctx context.Context, tm Timer) error {
 	now := s.cfg.Now()
+	var f filing
 	err := s.store.Update(ctx, func(tx Tx) error {
+		f = filing{}
 		if err := tx.DeleteTimer(tm.ID); err != nil {
 			return err
 		}
@@ -53,11 +55,16 @@ func (s *Service) fire(ctx context.Context, tm Timer) error {
 			return s.fireSLA(tx, tm, now)
 		case timerPage:
 			return s.firePage(tx, tm, now)
+		case timerAsk:
+			if s.desk != nil {
+				return s.fireAsk(tx, tm, &f)
+			}
 		}
 		s.log.Error("dropping a timer of an unknown kind", "timer", tm.ID, "kind", tm.Kind)
 		return nil
 	})
 	if err == nil {
+		s.filed(f)
 		wake(s.outboxWake) // the notices it may have queued
 	}
 	return err

@@ -226,6 +226,9 @@ func (c Config) checkDesk() error {
 		return nil
 	}
 	for _, t := range c.Desk.types {
+		if len(t.Ask) > 0 && !c.Templates.Has(TemplateAsk) {
+			return fmt.Errorf("desk: ticket type %q asks for fields, and there is no reply template %q", t.Name, TemplateAsk)
+		}
 		for _, st := range t.Stages {
 			if st.Progress != "" && !c.Templates.Has(st.Progress) {
 				return fmt.Errorf("desk: ticket type %q: stage %q: no reply template %q", t.Name, st.Name, st.Progress)

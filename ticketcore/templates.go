@@ -29,10 +29,13 @@ type TemplateData struct {
 	Intent   string
 	Priority string
 	Stage    string // the stage a progress message announces
+	// Missing names the fields the bot asks the customer for, in their
+	// language ("订单号", "order number").
+	Missing []string
 }
 
 var sampleData = TemplateData{TicketID: "T-000123", Subject: "订单还没发货", Name: "王芳",
-	Intent: "logistics", Priority: "normal", Stage: "finance"}
+	Intent: "logistics", Priority: "normal", Stage: "finance", Missing: []string{"订单号"}}
 
 // ParseTemplates reads every *.tmpl file of dir in fsys. Each name the
 // Service uses must exist in Chinese (the fallback for any language).

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/nlu"
 	"github.com/loopdesk/loopdesk/ticketcore/sla"
 )
 
@@ -107,8 +108,47 @@ type Ticket struct {
 	// Config.ReopenWindow or after it was closed (for a ticket merged away,
 	// the one it was merged into).
 	FollowUpOf string `json:"follow_up_of,omitempty"`
+	// Reading is how the customer's first message was read: by which
+	// extractor, how surely, and where each field came from.
+	Reading *Reading `json:"reading,omitempty"`
+	// Missing lists the fields the bot asked the customer for and did not
+	// get before the ticket opened (the customer asked for a person, or
+	// did not answer in time).
+	Missing []string `json:"missing_fields,omitempty"`
 	// Timeline is filled only when one ticket is read with its history.
 	Timeline []Entry `json:"timeline,omitempty"`
+}
+
+// Reading records an extraction on the ticket.
+type Reading struct {
+	// Extractor decided the intent (rules, llm).
+	Extractor  string  `json:"extractor"`
+	Confidence float64 `json:"confidence"`
+	// Fallback says why a fallback's result was used (llm_timeout, …).
+	Fallback string `json:"fallback,omitempty"`
+	// Fields says which extractor read each field, and how surely.
+	Fields map[string]FieldSource `json:"fields,omitempty"`
+}
+
+// FieldSource is where a field's value came from.
+type FieldSource struct {
+	Extractor  string  `json:"extractor"`
+	Confidence float64 `json:"confidence"`
+}
+
+// readingOf is the record of ex.
+func readingOf(ex nlu.Extraction) *Reading {
+	r := &Reading{Extractor: ex.Extractor, Confidence: ex.Confidence, Fallback: ex.Fallback}
+	for k, src := range ex.FieldSources {
+		if _, ok := ex.Fields[k]; !ok {
+			continue
+		}
+		if r.Fields == nil {
+			r.Fields = map[string]FieldSource{}
+		}
+		r.Fields[k] = FieldSource{Extractor: src.Extractor, Confidence: src.Confidence}
+	}
+	return r
 }
 
 // Link types. A link is stored on both tickets: related ↔ related,

@@ -26,6 +26,7 @@ const (
 const (
 	BySystem   = "system"
 	ByCustomer = "customer"
+	ByBot      = "bot" // the bot asking the customer for fields
 )
 
 // Entry is one line of a ticket's timeline: who did what, when, and for a

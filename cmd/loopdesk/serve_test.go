@@ -154,7 +154,7 @@ func TestWalkThrough(t *testing.T) {
 // The same external_id three times, also at once: one message, one ticket.
 func TestSameExternalIDIsOneMessage(t *testing.T) {
 	srv, _ := newTestGateway(t, nil)
-	msg := map[string]any{"external_id": "dup-1", "thread": "t-1", "from": map[string]any{"id": "u-1"}, "text": "我要退款"}
+	msg := map[string]any{"external_id": "dup-1", "thread": "t-1", "from": map[string]any{"id": "u-1"}, "text": "我要退款，订单号 2026112500012345"}
 	ids := make([]string, 6)
 	var wg sync.WaitGroup
 	for i := range ids {

@@ -44,6 +44,9 @@ func fullTicket() ticketcore.Ticket {
 			Requester: channels.Party{ID: "li@example.com", Name: "李雷", Phone: "13900139000", Email: "li@example.com", Verified: true},
 			ContactID: "C-000008", From: "T-000009"}},
 		MergedInto: "T-000011", PreMergeStatus: ticketcore.StatusPending, FollowUpOf: "T-000003",
+		Reading: &ticketcore.Reading{Extractor: "llm", Confidence: 0.9, Fallback: "llm_timeout",
+			Fields: map[string]ticketcore.FieldSource{"order_id": {Extractor: "rules", Confidence: 1}}},
+		Missing: []string{"phone"},
 	}
 }
 

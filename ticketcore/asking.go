@@ -1,0 +1,260 @@
+package ticketcore
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/nlu"
+)
+
+// Slot filling. A ticket type may list fields the bot asks the customer
+// for before the ticket opens (ask_fields: a refund needs its order
+// number). When a new conversation's first message lacks one, the bot
+// asks on the customer's channel and reads what they send next; the
+// ticket opens once the fields are there, when the customer asks for a
+// person (人工, 转人工), after max_asks questions, or when the customer
+// has not answered within the timeout, marking what is still missing.
+// The messages, the reading so far and the timeout's timer are stored
+// in the transaction that files each message, so a crash loses nothing.
+
+// AskingConfig tunes slot filling (the desk's asking section).
+type AskingConfig struct {
+	// Timeout is how long the bot waits for an answer before the ticket
+	// opens without it. Defaults to 10 minutes.
+	Timeout time.Duration `yaml:"timeout"`
+	// MaxAsks is how many times the bot asks before the ticket opens
+	// anyway. Defaults to 2.
+	MaxAsks int `yaml:"max_asks"`
+	// HandoffWords: a message containing one asks for a person, and the
+	// ticket opens at once. Defaults to DefaultHandoffWords.
+	HandoffWords []string `yaml:"handoff_words"`
+}
+
+// DefaultHandoffWords are how customers ask for a person.
+var DefaultHandoffWords = []string{"人工", "真人", "客服人员", "human", "agent", "real person"}
+
+func (c *AskingConfig) applyDefaults() {
+	setDefault(&c.Timeout, 10*time.Minute)
+	setDefault(&c.MaxAsks, 2)
+	if len(c.HandoffWords) == 0 {
+		c.HandoffWords = DefaultHandoffWords
+	}
+}
+
+const (
+	metaAsking  = "asking/" // + channel \x00 thread → asking, while the bot waits
+	timerAsk    = "ask"     // timer kind
+	timerAskID  = "ask:"    // + channel \x00 thread
+	TemplateAsk = "ask"     // the question for missing fields
+	eventAsked  = "asked"   // a timeline event: what the bot asked before the ticket opened
+)
+
+// asking is a conversation the bot waits on: the customer's messages so
+// far (the first one opens the ticket), what was read from them, and the
+// fields still missing.
+type asking struct {
+	Messages []string       `json:"messages"`
+	Reading  nlu.Extraction `json:"reading"`
+	Missing  []string       `json:"missing"`
+	Asked    []string       `json:"asked"` // the questions, for the timeline
+	Since    time.Time      `json:"since"`
+}
+
+func askingKey(channel, thread string) string { return channel + "\x00" + thread }
+
+// askTx files m, read as ex, on a conversation without a ticket when slot
+// filling takes it: the bot asks, or m answers an earlier question. It
+// reports whether m was filed so; false leaves m to open a ticket now.
+func (s *Service) askTx(tx Tx, m *Message, ex nlu.Extraction, f *filing) (bool, error) {
+	now := s.cfg.Now()
+	key := askingKey(m.Channel, m.Thread)
+	var a asking
+	waiting, err := getJSONMeta(tx, metaAsking+key, &a)
+	if err != nil {
+		return false, err
+	}
+	person := s.wantsPerson(m.Text)
+	if !waiting {
+		need := s.fieldsToAsk(tx, *m, ex, now)
+		if len(need) == 0 || person {
+			return false, nil
+		}
+		a = asking{Messages: []string{m.ID}, Reading: ex, Missing: need, Since: now}
+		return true, s.askAgain(tx, m, &a, now)
+	}
+	a.Messages = append(a.Messages, m.ID)
+	a.Reading = answered(a.Reading, ex)
+	a.Missing = slices.DeleteFunc(a.Missing, func(k string) bool { return a.Reading.Fields[k] != "" })
+	switch {
+	case len(a.Missing) == 0:
+		return true, s.openAsked(tx, key, a, "", m, f)
+	case person:
+		return true, s.openAsked(tx, key, a, "the customer asked for a person", m, f)
+	case len(a.Asked) >= s.desk.cfg.Asking.MaxAsks:
+		return true, s.openAsked(tx, key, a, fmt.Sprintf("asked %d times", len(a.Asked)), m, f)
+	}
+	return true, s.askAgain(tx, m, &a, now)
+}
+
+// fieldsToAsk lists the fields the ticket type m would open lists in
+// ask_fields and ex lacks.
+func (s *Service) fieldsToAsk(tx ReadTx, m Message, ex nlu.Extraction, now time.Time) []string {
+	t := Ticket{Intent: ex.Intent, Priority: ex.Priority, Fields: ex.Fields, Channel: m.Channel, Requester: m.From}
+	c, err := contactOf(tx, m)
+	if err != nil {
+		s.log.Warn("read the contact of a message; its conditions see none", "err", err)
+	}
+	tt, ok := s.desk.ticketType("", s.env(t, c, m.Text, now))
+	if !ok {
+		return nil
+	}
+	var need []string
+	for _, k := range tt.Ask {
+		if ex.Fields[k] == "" {
+			need = append(need, k)
+		}
+	}
+	return need
+}
+
+// wantsPerson reports whether text asks for a person.
+func (s *Service) wantsPerson(text string) bool {
+	lower := strings.ToLower(text)
+	return slices.ContainsFunc(s.desk.cfg.Asking.HandoffWords, func(w string) bool {
+		return w != "" && strings.Contains(lower, strings.ToLower(w))
+	})
+}
+
+// answered adds what an answer says to the reading so far: fields not yet
+// known, and a higher priority (a customer who grew impatient). The
+// intent stays the first message's: "订单号 2026…" says no intent.
+func answered(so nlu.Extraction, ex nlu.Extraction) nlu.Extraction {
+	so.Fields = maps.Clone(so.Fields)
+	if so.Fields == nil {
+		so.Fields = map[string]string{}
+	}
+	so.FieldSources = maps.Clone(so.FieldSources)
+	for k, v := range ex.Fields {
+		if so.Fields[k] != "" || v == "" {
+			continue
+		}
+		so.Fields[k] = v
+		if src, ok := ex.FieldSources[k]; ok {
+			if so.FieldSources == nil {
+				so.FieldSources = map[string]nlu.FieldSource{}
+			}
+			so.FieldSources[k] = src
+		}
+	}
+	if nlu.PriorityRank(ex.Priority) < nlu.PriorityRank(so.Priority) {
+		so.Priority = ex.Priority
+		so.Reasons = append(so.Reasons, ex.Reasons...)
+	}
+	return so
+}
+
+// askAgain asks the customer for the missing fields on m's conversation,
+// keeps a and (re)sets the timeout.
+func (s *Service) askAgain(tx Tx, m *Message, a *asking, now time.Time) error {
+	key := askingKey(m.Channel, m.Thread)
+	text, err := s.cfg.Templates.Render(TemplateAsk, a.Reading.Lang, TemplateData{Name: m.From.Name,
+		Intent: a.Reading.Intent, Priority: a.Reading.Priority, Missing: fieldLabels(a.Missing, a.Reading.Lang)})
+	if err != nil {
+		return err
+	}
+	out := Message{Channel: m.Channel, Thread: m.Thread, Direction: channels.Out, To: m.From, Text: text,
+		Meta: m.Meta, At: now, Kind: KindAsk, Delivery: channels.DeliveryPending}
+	if err := tx.AddMessage(&out); err != nil {
+		return err
+	}
+	if err := tx.EnqueueOutbox(OutboxItem{MessageID: out.ID, Due: now}); err != nil {
+		return err
+	}
+	a.Asked = append(a.Asked, text)
+	if err := putJSONMeta(tx, metaAsking+key, a); err != nil {
+		return err
+	}
+	return tx.ScheduleTimer(Timer{ID: timerAskID + key, Kind: timerAsk, Due: now.Add(s.desk.cfg.Asking.Timeout),
+		Data: map[string]string{"channel": m.Channel, "thread": m.Thread}})
+}
+
+// fireAsk opens the ticket of a conversation whose customer did not
+// answer in time.
+func (s *Service) fireAsk(tx Tx, tm Timer, f *filing) error {
+	key := askingKey(tm.Data["channel"], tm.Data["thread"])
+	var a asking
+	if waiting, err := getJSONMeta(tx, metaAsking+key, &a); err != nil || !waiting {
+		return err
+	}
+	return s.openAsked(tx, key, a, "no answer within "+s.desk.cfg.Asking.Timeout.String(), nil, f)
+}
+
+// openAsked opens the ticket of a conversation the bot asked on, from
+// its first message, with the later ones (current, when given, is the
+// message being filed) and what the bot asked; why says why it opens with
+// fields still missing.
+func (s *Service) openAsked(tx Tx, key string, a asking, why string, current *Message, f *filing) error {
+	msgs := make([]*Message, 0, len(a.Messages))
+	for _, id := range a.Messages {
+		if current != nil && id == current.ID {
+			msgs = append(msgs, current)
+			continue
+		}
+		m, err := tx.Message(id)
+		if err != nil {
+			return fmt.Errorf("a message of the conversation the bot asked on: %w", err)
+		}
+		msgs = append(msgs, &m)
+	}
+	if err := tx.DeleteMeta(metaAsking + key); err != nil {
+		return err
+	}
+	if err := tx.DeleteTimer(timerAskID + key); err != nil {
+		return err
+	}
+	sq, err := s.sequelOf(tx, *msgs[0], s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	sq.reopen = false // the conversation was the bot's since: a new ticket
+	return s.openTicket(tx, msgs[0], a.Reading, sq, f, opening{later: msgs[1:], asked: a.Asked, missing: a.Missing, why: why})
+}
+
+// contactOf is the contact m's sender is, or none yet (the ticket makes
+// one when it opens).
+func contactOf(tx ReadTx, m Message) (Contact, error) {
+	id := Identity{Channel: m.Channel, ID: m.From.ID}
+	if id.ID == "" {
+		id.ID = m.Thread
+	}
+	c, err := tx.FindContact(ContactKey{Identity: id})
+	if errors.Is(err, ErrNotFound) {
+		return Contact{}, nil
+	}
+	return c, err
+}
+
+// fieldLabels names fields as a question to the customer does.
+func fieldLabels(keys []string, lang string) []string {
+	labels := map[string][2]string{
+		nlu.FieldOrderID: {"订单号", "order number"}, nlu.FieldPhone: {"手机号", "phone number"},
+		nlu.FieldEmail: {"邮箱", "email address"}, nlu.FieldDeviceSN: {"设备序列号", "device serial number"},
+		nlu.FieldTrackingNo: {"快递单号", "tracking number"}, nlu.FieldAmount: {"金额", "amount"},
+	}
+	out := make([]string, len(keys))
+	for i, k := range keys {
+		out[i] = k
+		if l, ok := labels[k]; ok {
+			out[i] = l[0]
+			if lang == nlu.LangEN {
+				out[i] = l[1]
+			}
+		}
+	}
+	return out
+}

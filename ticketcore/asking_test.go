@@ -1,0 +1,110 @@
+package ticketcore_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loopdesk/loopdesk/channels"
+	"github.com/loopdesk/loopdesk/ticketcore"
+)
+
+// questions are the bot's questions sent on a thread.
+func questions(ch *fakeChannel, thread string) []string {
+	var out []string
+	for _, o := range ch.attempts() {
+		if o.Thread == thread && o.Kind == ticketcore.KindAsk {
+			out = append(out, o.Text)
+		}
+	}
+	return out
+}
+
+// A refund without its order number gets the question first; the answer
+// completes the ticket, which opens with both messages and the question
+// on its timeline.
+func TestAskingForAMissingField(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	d.sendFrom("e1", "u1", "", "refund: 不想要了，退款吧")
+	d.eventually("the question", func() bool { return len(questions(d.ch, "u1")) == 1 })
+	if q := questions(d.ch, "u1")[0]; !strings.Contains(q, "订单号") || !strings.Contains(q, "人工") {
+		t.Errorf("the question: %q", q)
+	}
+	d.noTicket("T-000001")
+
+	d.sendFrom("e2", "u1", "", "other: order 2026040312345678") // the scripted extractor reads this order id
+	tk := d.settled("T-000001")
+	if tk.Intent != "refund" || tk.Fields["order_id"] != "2026040312345678" || len(tk.Missing) != 0 || tk.Waiting != 2 ||
+		tk.Subject != "refund: 不想要了，退款吧" || tk.Reading == nil || tk.Reading.Extractor != "scripted" {
+		t.Errorf("the ticket: %+v", tk)
+	}
+	var kinds []string
+	for _, e := range tk.Timeline {
+		if e.Type == ticketcore.EntryMessage || e.Event == "asked" {
+			kinds = append(kinds, e.Type+":"+e.By)
+		}
+	}
+	if want := []string{"message:customer", "event:bot", "message:customer"}; !slices.Equal(kinds, want) {
+		t.Errorf("timeline %v, want %v", kinds, want)
+	}
+	d.eventually("the acknowledgement", func() bool {
+		return slices.ContainsFunc(d.ch.attempts(), func(o channels.Outbound) bool { return o.Kind == ticketcore.KindAck && o.TicketID == "T-000001" })
+	})
+	if n := len(questions(d.ch, "u1")); n != 1 {
+		t.Errorf("%d questions, want 1", n)
+	}
+}
+
+// A customer who asks for a person gets one at once: the ticket opens
+// with the field marked missing.
+func TestAskingHandsOverToAPerson(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	d.sendFrom("e1", "u1", "", "refund: 退款")
+	d.eventually("the question", func() bool { return len(questions(d.ch, "u1")) == 1 })
+	d.sendFrom("e2", "u1", "", "other: 转人工")
+	tk := d.settled("T-000001")
+	if !slices.Equal(tk.Missing, []string{"order_id"}) || tk.Intent != "refund" {
+		t.Errorf("the ticket: missing %v, intent %s", tk.Missing, tk.Intent)
+	}
+	if !slices.ContainsFunc(tk.Timeline, func(e ticketcore.Entry) bool { return strings.Contains(e.Reason, "asked for a person") }) {
+		t.Error("the timeline does not say why the ticket opened without its order number")
+	}
+	// Asking for a person in the first message: no question at all.
+	d.sendFrom("e3", "u2", "", "refund: 退款，我要人工客服")
+	d.settled("T-000002")
+	if q := questions(d.ch, "u2"); len(q) != 0 {
+		t.Errorf("questions to a customer who asked for a person: %q", q)
+	}
+}
+
+// A customer who does not answer gets their ticket after the timeout; one
+// who answers without the field is asked max_asks times, then gets it.
+func TestAskingGivesUp(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	d.sendFrom("e1", "u1", "", "refund: 退款")
+	d.eventually("the question", func() bool { return len(questions(d.ch, "u1")) == 1 })
+	d.clock.Advance(9 * time.Minute)
+	d.sendFrom("e2", "u2", "", "refund: 也要退款")
+	d.eventually("the second customer's question", func() bool { return len(questions(d.ch, "u2")) == 1 })
+	d.noTicket("T-000001")
+	d.clock.Advance(2 * time.Minute) // u1's 10 minutes are up, u2's not
+	tk := d.settled("T-000001")
+	if tk.Thread != "u1" || !slices.Equal(tk.Missing, []string{"order_id"}) ||
+		!slices.ContainsFunc(tk.Timeline, func(e ticketcore.Entry) bool { return strings.Contains(e.Reason, "no answer within 10m") }) {
+		t.Errorf("the ticket after the timeout: %+v", tk)
+	}
+	d.sendFrom("e3", "u2", "", "other: 嗯")
+	d.eventually("the second question", func() bool { return len(questions(d.ch, "u2")) == 2 })
+	d.sendFrom("e4", "u2", "", "other: 不记得了")
+	tk = d.settled("T-000002")
+	if tk.Thread != "u2" || tk.Waiting != 3 || !slices.Equal(tk.Missing, []string{"order_id"}) {
+		t.Errorf("the ticket after two questions: %+v", tk)
+	}
+	d.clock.Advance(time.Hour) // the timer of a conversation that opened is gone: no third ticket
+	d.sendFrom("e5", "u3", "", "other: 你好")
+	d.settled("T-000003")
+	if tk := d.ticket("T-000003"); tk.Thread != "u3" {
+		t.Errorf("T-000003 is on %s, want u3", tk.Thread)
+	}
+}
