@@ -9,6 +9,14 @@ import (
 // Name is the value of nlu.Extraction.Extractor for this extractor.
 const Name = "rules"
 
+// FieldConfidence is the confidence the extractor gives each field value
+// (nlu.FieldSource). Values are read by format validators right after a
+// label or in a fixed format (LABELS.md §4), and are right nearly every
+// time they are found (field precision 0.97–1.00 on the blind sets); what
+// the rules miss is absent, not wrong. A cascade therefore keeps them over
+// an LLM's values.
+const FieldConfidence = 0.95
+
 // useKind says what a matched phrase means; every configured phrase is
 // registered in one matcher under a tag, and uses[tag] gives its meaning.
 type useKind uint8
@@ -102,14 +110,24 @@ func (e *Extractor) Extract(ctx context.Context, req nlu.Request) (nlu.Extractio
 		fields = map[string]string{}
 	}
 	return nlu.Extraction{
-		Intent:     name,
-		Priority:   priority,
-		Fields:     fields,
-		Lang:       nlu.DetectLang(req.Text),
-		Confidence: conf,
-		Reasons:    reasons,
-		Extractor:  Name,
+		Intent:       name,
+		Priority:     priority,
+		Fields:       fields,
+		Lang:         nlu.DetectLang(req.Text),
+		Confidence:   conf,
+		Reasons:      reasons,
+		Extractor:    Name,
+		FieldSources: fieldSources(fields),
 	}, nil
+}
+
+// fieldSources records the extractor as the source of every field.
+func fieldSources(fields map[string]string) map[string]nlu.FieldSource {
+	out := make(map[string]nlu.FieldSource, len(fields))
+	for k := range fields {
+		out[k] = nlu.FieldSource{Extractor: Name, Confidence: FieldConfidence}
+	}
+	return out
 }
 
 // Intents returns the intents the extractor may return, in config order.
