@@ -47,7 +47,8 @@ func ReadExamples(r io.Reader) ([]Example, error) {
 }
 
 // Score is how well an extractor did on a labeled set; fractions are 0..1.
-// The JSON form is the output of `loopdesk nlu eval --json`.
+// The JSON form is the output of `loopdesk nlu eval --json` (CONTRACT.md):
+// the detailed breakdowns below it are for the readable report only.
 type Score struct {
 	N                int     `json:"n"`
 	IntentAccuracy   float64 `json:"intent_accuracy"`
@@ -57,9 +58,27 @@ type Score struct {
 	FieldRecall      float64 `json:"field_recall"`
 	FieldF1          float64 `json:"field_f1"`
 
+	// PerIntent scores every intent found in the labels or the answers.
+	PerIntent map[string]PRF `json:"-"`
+	// Confusion counts examples by gold intent, then answered intent.
+	Confusion map[string]map[string]int `json:"-"`
+	// PerField scores every field key over (key, value) pairs.
+	PerField map[string]PRF `json:"-"`
+	// Fallbacks counts answers by their Extraction.Fallback reason (a
+	// cascade falling back to the rules); Failures counts extractor errors.
+	Fallbacks map[string]int `json:"-"`
+	Failures  int            `json:"-"`
+
 	// Errors lists the examples the extractor got wrong in any respect, for
 	// reading; it is not part of the JSON form.
 	Errors []Miss `json:"-"`
+}
+
+// PRF is precision, recall and F1 of one label; Support is how many gold
+// labels (or field values) it has.
+type PRF struct {
+	Precision, Recall, F1 float64
+	Support               int
 }
 
 // Miss is one example an extractor got (partly) wrong.
@@ -73,18 +92,7 @@ type Miss struct {
 // averages over (key, value) pairs; an extractor error counts as intent
 // "other", priority "normal" and no fields.
 func Evaluate(ctx context.Context, ext Extractor, examples []Example) (Score, error) {
-	var (
-		s                       Score
-		intentOK, priorityOK    int
-		fieldTP, fieldPred, fGd int
-		perIntent               = map[string]*confusion{}
-	)
-	count := func(label string) *confusion {
-		if perIntent[label] == nil {
-			perIntent[label] = &confusion{}
-		}
-		return perIntent[label]
-	}
+	t := newTally()
 	for _, ex := range examples {
 		if err := ctx.Err(); err != nil {
 			return Score{}, err
@@ -93,48 +101,110 @@ func Evaluate(ctx context.Context, ext Extractor, examples []Example) (Score, er
 		if err != nil {
 			got = Extraction{Intent: IntentOther, Priority: PriorityNormal}
 		}
-		s.N++
-		wrong := err != nil
-		if got.Intent == ex.Intent {
-			intentOK++
-			count(ex.Intent).tp++
-		} else {
-			wrong = true
-			count(ex.Intent).fn++
-			count(got.Intent).fp++
-		}
-		if got.Priority == ex.Priority {
-			priorityOK++
-		} else {
-			wrong = true
-		}
-		fGd += len(ex.Fields)
-		fieldPred += len(got.Fields)
-		for k, v := range got.Fields {
-			if ex.Fields[k] == v {
-				fieldTP++
-			} else {
-				wrong = true
-			}
-		}
-		if len(got.Fields) != len(ex.Fields) {
-			wrong = true
-		}
-		if wrong {
-			s.Errors = append(s.Errors, Miss{Example: ex, Got: got, Err: err})
-		}
+		t.add(ex, got, err)
 	}
-	if s.N == 0 {
-		return s, nil
-	}
-	s.IntentAccuracy = frac(intentOK, s.N)
-	s.PriorityAccuracy = frac(priorityOK, s.N)
-	s.IntentMacroF1 = macroF1(perIntent)
-	s.FieldPrecision, s.FieldRecall, s.FieldF1 = prf(fieldTP, fieldPred, fGd)
-	return s, nil
+	return t.score(), nil
+}
+
+// tally accumulates the counts of an evaluation.
+type tally struct {
+	s                    Score
+	intentOK, priorityOK int
+	fields, intents      map[string]*confusion
 }
 
 type confusion struct{ tp, fp, fn int }
+
+func newTally() *tally {
+	return &tally{fields: map[string]*confusion{}, intents: map[string]*confusion{},
+		s: Score{Confusion: map[string]map[string]int{}, Fallbacks: map[string]int{}}}
+}
+
+func count(m map[string]*confusion, label string) *confusion {
+	if m[label] == nil {
+		m[label] = &confusion{}
+	}
+	return m[label]
+}
+
+func (t *tally) add(ex Example, got Extraction, err error) {
+	t.s.N++
+	wrong := err != nil
+	if err != nil {
+		t.s.Failures++
+	}
+	if got.Fallback != "" {
+		t.s.Fallbacks[got.Fallback]++
+	}
+	if t.s.Confusion[ex.Intent] == nil {
+		t.s.Confusion[ex.Intent] = map[string]int{}
+	}
+	t.s.Confusion[ex.Intent][got.Intent]++
+	if got.Intent == ex.Intent {
+		t.intentOK++
+		count(t.intents, ex.Intent).tp++
+	} else {
+		wrong = true
+		count(t.intents, ex.Intent).fn++
+		count(t.intents, got.Intent).fp++
+	}
+	if got.Priority == ex.Priority {
+		t.priorityOK++
+	} else {
+		wrong = true
+	}
+	if !t.addFields(ex.Fields, got.Fields) {
+		wrong = true
+	}
+	if wrong {
+		t.s.Errors = append(t.s.Errors, Miss{Example: ex, Got: got, Err: err})
+	}
+}
+
+// addFields counts (key, value) pairs and reports whether all were right.
+func (t *tally) addFields(gold, got map[string]string) bool {
+	right := len(gold) == len(got)
+	for k, v := range got {
+		if gv, ok := gold[k]; ok && gv == v {
+			count(t.fields, k).tp++
+		} else {
+			right = false
+			count(t.fields, k).fp++
+		}
+	}
+	for k, v := range gold {
+		if gv, ok := got[k]; !ok || gv != v {
+			count(t.fields, k).fn++
+		}
+	}
+	return right
+}
+
+func (t *tally) score() Score {
+	s := t.s
+	s.PerIntent, s.PerField = prfs(t.intents), prfs(t.fields)
+	if s.N == 0 {
+		return s
+	}
+	s.IntentAccuracy = frac(t.intentOK, s.N)
+	s.PriorityAccuracy = frac(t.priorityOK, s.N)
+	s.IntentMacroF1 = macroF1(t.intents)
+	var all confusion
+	for _, c := range t.fields {
+		all.tp, all.fp, all.fn = all.tp+c.tp, all.fp+c.fp, all.fn+c.fn
+	}
+	s.FieldPrecision, s.FieldRecall, s.FieldF1 = prf(all.tp, all.tp+all.fp, all.tp+all.fn)
+	return s
+}
+
+func prfs(m map[string]*confusion) map[string]PRF {
+	out := make(map[string]PRF, len(m))
+	for label, c := range m {
+		p, r, f := prf(c.tp, c.tp+c.fp, c.tp+c.fn)
+		out[label] = PRF{Precision: p, Recall: r, F1: f, Support: c.tp + c.fn}
+	}
+	return out
+}
 
 func macroF1(per map[string]*confusion) float64 {
 	if len(per) == 0 {

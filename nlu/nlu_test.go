@@ -2,6 +2,8 @@ package nlu
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -67,6 +69,69 @@ func TestEvaluate(t *testing.T) {
 	}
 	if len(s.Errors) != 3 {
 		t.Errorf("%d misses listed, want 3 (a, b, c)", len(s.Errors))
+	}
+	// The breakdowns behind the figures.
+	if r := s.PerIntent[IntentRefund]; !near(r.Precision, 1) || !near(r.Recall, 0.5) || r.Support != 2 {
+		t.Errorf("refund %+v", r)
+	}
+	if r := s.PerIntent[IntentReturn]; r.Precision != 0 || r.Support != 0 {
+		t.Errorf("return %+v", r)
+	}
+	if s.Confusion[IntentRefund][IntentReturn] != 1 || s.Confusion[IntentRefund][IntentRefund] != 1 {
+		t.Errorf("confusion %v", s.Confusion)
+	}
+	if f := s.PerField[FieldPhone]; f.Recall != 0 || f.Support != 1 {
+		t.Errorf("phone %+v", f)
+	}
+	if f := s.PerField[FieldEmail]; f.Precision != 0 || f.Support != 0 {
+		t.Errorf("email %+v", f)
+	}
+	if f := s.PerField[FieldAmount]; !near(f.F1, 1) {
+		t.Errorf("amount %+v", f)
+	}
+}
+
+// Fallbacks and failures are counted; a failure scores as other/normal.
+func TestEvaluateFallbacks(t *testing.T) {
+	examples := []Example{{Text: "a", Intent: IntentOther, Priority: PriorityNormal}, {Text: "b", Intent: IntentRefund, Priority: PriorityNormal}}
+	ext := failing{"a": {Intent: IntentOther, Priority: PriorityNormal, Fallback: FallbackBusy}}
+	s, err := Evaluate(context.Background(), ext, examples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Fallbacks[FallbackBusy] != 1 || s.Failures != 1 || s.Confusion[IntentRefund][IntentOther] != 1 {
+		t.Errorf("score %+v", s)
+	}
+}
+
+// failing answers from a map and fails for texts it does not have.
+type failing map[string]Extraction
+
+func (f failing) Extract(_ context.Context, r Request) (Extraction, error) {
+	ex, ok := f[r.Text]
+	if !ok {
+		return Extraction{}, &ExtractError{Reason: FallbackTimeout, Err: context.DeadlineExceeded}
+	}
+	return ex, nil
+}
+
+func TestFallbackReason(t *testing.T) {
+	for err, want := range map[error]string{
+		nil: "",
+		fmt.Errorf("wrapped: %w", &ExtractError{Reason: FallbackBusy, Err: ErrUnavailable}): FallbackBusy,
+		context.Canceled:       FallbackTimeout,
+		errors.New("whatever"): FallbackError,
+	} {
+		if got := FallbackReason(err); got != want {
+			t.Errorf("FallbackReason(%v) = %q, want %q", err, got, want)
+		}
+	}
+	err := &ExtractError{Reason: FallbackBreakerOpen, Err: ErrUnavailable}
+	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "breaker_open") {
+		t.Errorf("%v", err)
+	}
+	if len(FallbackReasons()) != 11 {
+		t.Errorf("reasons %v", FallbackReasons())
 	}
 }
 
