@@ -304,6 +304,7 @@ func (s *Service) write(ctx context.Context, id, by, text string, public bool) (
 		return Entry{}, fmt.Errorf("%s ticket %s: %w", what, id, err)
 	}
 	wake(s.outboxWake)
+	s.summarize(id)
 	return e, nil
 }
 

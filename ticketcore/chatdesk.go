@@ -83,6 +83,7 @@ func (d chatDesk) write(ctx context.Context, a channels.Act, text string, public
 	if strings.TrimSpace(text) == "" {
 		return channels.TicketSummary{}, fmt.Errorf("%w: the text is empty", ErrInvalid)
 	}
+	defer d.s.summarize(a.Ticket)
 	return d.act(ctx, a, func(tx Tx, t *Ticket) (err error) {
 		if public {
 			_, err = d.s.replyTx(tx, t, a.Agent, text, KindReply)

@@ -254,7 +254,7 @@ func (s *Service) fileBatchTx(tx Tx, batch []Message, readings map[string]*nlu.E
 			f.deferred = append(f.deferred, m)
 			continue
 		}
-		err := s.fileTx(tx, m, readings[m.ID], f)
+		err := s.fileTx(tx, &m, readings[m.ID], f) // sets m.TicketID
 		if errors.Is(err, errNeedsExtraction) {
 			if held == nil {
 				held = map[string]bool{}
@@ -277,6 +277,7 @@ func (s *Service) filed(f filing) {
 	now := s.cfg.Now()
 	for _, m := range f.filed {
 		s.metrics.processing.Observe(seconds(m.At, now))
+		s.summarize(m.TicketID)
 	}
 	for _, ch := range f.created {
 		s.metrics.created.WithLabelValues(ch).Inc()
@@ -288,7 +289,7 @@ func (s *Service) filed(f filing) {
 
 // fileTx files m, the message as claimed. One no longer in the inbox was
 // filed before, by a claim that outlived its lease: nothing to do.
-func (s *Service) fileTx(tx Tx, m Message, ex *nlu.Extraction, f *filing) error {
+func (s *Service) fileTx(tx Tx, m *Message, ex *nlu.Extraction, f *filing) error {
 	if queued, err := tx.InInbox(m.ID); err != nil || !queued {
 		return err
 	}
@@ -297,9 +298,9 @@ func (s *Service) fileTx(tx Tx, m Message, ex *nlu.Extraction, f *filing) error 
 		return err
 	}
 	if active != "" {
-		err = s.appendMessage(tx, active, &m)
+		err = s.appendMessage(tx, active, m)
 	} else {
-		err = s.fileUnanswered(tx, &m, ex, f)
+		err = s.fileUnanswered(tx, m, ex, f)
 	}
 	if err != nil {
 		return err

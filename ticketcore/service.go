@@ -69,6 +69,9 @@ type Config struct {
 
 	// Delivery tunes the dispatcher.
 	Delivery DeliveryConfig
+
+	// Summaries turns ticket summaries for agents on (off by default).
+	Summaries SummaryConfig
 }
 
 // DeliveryConfig tunes how outbound messages are delivered.
@@ -120,6 +123,8 @@ func (c *Config) applyDefaults() {
 	setDefault(&d.Concurrency, 64)
 	setDefault(&d.Timeout, 30*time.Second)
 	setDefault(&d.MaxHold, 7*24*time.Hour)
+	setDefault(&c.Summaries.MinMessages, 6)
+	setDefault(&c.Summaries.Timeout, 30*time.Second)
 }
 
 func setDefault[T int | time.Duration](v *T, def T) {
@@ -148,6 +153,8 @@ type Service struct {
 	outboxWake chan struct{}
 	// changes are tickets whose change the watchers have yet to see.
 	changes chan string
+	// summaries are tickets whose summary is to be made again.
+	summaries chan string
 }
 
 // New returns a Service on store that reads new messages with extractor.
@@ -169,6 +176,7 @@ func New(cfg Config, store Store, extractor nlu.Extractor) (*Service, error) {
 		inboxWake:  make(chan struct{}, 1),
 		outboxWake: make(chan struct{}, 1),
 		changes:    make(chan string, watchQueue),
+		summaries:  make(chan string, summaryQueue),
 	}
 	if cfg.Desk != nil {
 		if missing := cfg.Desk.missingNotifiers(cfg.Notifiers); len(missing) > 0 {
@@ -207,6 +215,7 @@ func (s *Service) Run(ctx context.Context) error {
 	wg.Go(func() { s.runDispatcher(ctx) })
 	wg.Go(func() { s.runTimers(ctx) })
 	wg.Go(func() { s.runWatchers(ctx) })
+	wg.Go(func() { s.runSummaries(ctx) })
 	wg.Wait()
 	return nil
 }

@@ -115,6 +115,9 @@ type Ticket struct {
 	// get before the ticket opened (the customer asked for a person, or
 	// did not answer in time).
 	Missing []string `json:"missing_fields,omitempty"`
+	// Summary is a short summary of a long conversation for agents, when
+	// summaries are on.
+	Summary *Summary `json:"summary,omitempty"`
 	// Timeline is filled only when one ticket is read with its history.
 	Timeline []Entry `json:"timeline,omitempty"`
 }

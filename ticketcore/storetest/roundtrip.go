@@ -47,6 +47,7 @@ func fullTicket() ticketcore.Ticket {
 		Reading: &ticketcore.Reading{Extractor: "llm", Confidence: 0.9, Fallback: "llm_timeout",
 			Fields: map[string]ticketcore.FieldSource{"order_id": {Extractor: "rules", Confidence: 1}}},
 		Missing: []string{"phone"},
+		Summary: &ticketcore.Summary{Text: "客户要求退款，已提供订单号。", At: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC), Messages: 7},
 	}
 }
 
