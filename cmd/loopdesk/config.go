@@ -129,12 +129,6 @@ type WeComChannelConfig struct {
 	Timeout    time.Duration `yaml:"timeout"`
 }
 
-type NLUConfig struct {
-	Extractor string        `yaml:"extractor"`
-	RulesDir  string        `yaml:"rules_dir"`
-	Timeout   time.Duration `yaml:"timeout"`
-}
-
 type TicketsConfig struct {
 	TemplatesDir string            `yaml:"templates_dir"`
 	Workers      int               `yaml:"workers"`
@@ -178,7 +172,7 @@ func defaultConfig() Config {
 		Channels: ChannelsConfig{WeCom: WeComChannelConfig{Welcome: "您好，这里是客服，请问有什么可以帮您？", Timeout: 10 * time.Second},
 			Email: defaultEmail(), Slack: SlackChannelConfig{DirectMessages: true}},
 		Log:      LogConfig{Level: "info", Format: "json"},
-		NLU:      NLUConfig{Extractor: "rules", Timeout: 10 * time.Second},
+		NLU:      NLUConfig{Extractor: "rules", Timeout: 10 * time.Second, LLM: llmSettings{Redact: true}},
 		Tickets:  TicketsConfig{Workers: 2, BatchSize: 8, BurstRate: 4000, IntakeYield: 8, ReopenWindow: 7 * 24 * time.Hour, Attachments: AttachmentsConfig{MaxBytes: 20 << 20}},
 		Delivery: DeliveryConfig{MaxAttempts: 10, Backoff: time.Second, MaxBackoff: 10 * time.Minute, Concurrency: 64, Timeout: 30 * time.Second, MaxHold: 7 * 24 * time.Hour},
 	}
@@ -228,10 +222,11 @@ func (c Config) validate() error {
 		return errors.New("config: data.dir is empty")
 	case c.Server.MaxBodyBytes <= 0:
 		return errors.New("config: server.max_body_bytes must be positive")
-	case c.NLU.Extractor != "rules":
-		return fmt.Errorf("config: nlu.extractor %q is not available in this build (rules)", c.NLU.Extractor)
 	case c.Log.Format != "json" && c.Log.Format != "text":
 		return fmt.Errorf("config: log.format %q must be json or text", c.Log.Format)
+	}
+	if err := c.NLU.validate(); err != nil {
+		return fmt.Errorf("config: %w", err)
 	}
 	names := map[string]bool{}
 	for i, n := range c.Notifiers {

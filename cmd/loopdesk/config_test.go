@@ -41,6 +41,9 @@ func TestExampleConfigIsTheDefault(t *testing.T) {
 	if len(got.Channels.Slack.Groups) == 0 {
 		got.Channels.Slack.Groups = nil
 	}
+	if len(got.NLU.Cascade.Required) == 0 {
+		got.NLU.Cascade.Required = nil
+	}
 	if len(got.Channels.Slack.NoteMarkers) == 0 {
 		got.Channels.Slack.NoteMarkers = nil
 	}

@@ -65,28 +65,33 @@ nlu:
 
 // The nlu settings come from the file and the environment; typos in them
 // are errors like anywhere else in the config.
-func TestNLUEvalSettings(t *testing.T) {
+func TestNLUSettings(t *testing.T) {
 	path := writeConfig(t, "nlu:\n  rules_dir: \"\"\n  llm:\n    model: file-model\n    breaker: {failures: 2, cooldown: 1m}\n")
-	cfg, s, err := loadEvalConfig(path, []string{"LOOPDESK_NLU_LLM_BASE_URL=http://localhost:11434/v1",
-		"LOOPDESK_NLU_EXTRACTOR=cascade", "LOOPDESK_NLU_LLM_REDACT=false", "LOOPDESK_NLU_CASCADE_MIN_CONFIDENCE=0.5"})
+	cfg, err := loadConfig(path, []string{"LOOPDESK_NLU_LLM_BASE_URL=http://localhost:11434/v1",
+		"LOOPDESK_NLU_EXTRACTOR=cascade", "LOOPDESK_NLU_LLM_REDACT=false", "LOOPDESK_NLU_CASCADE_MIN_CONFIDENCE=0.5",
+		`LOOPDESK_NLU_CASCADE_REQUIRED={"refund": ["order_id"]}`})
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := cfg.NLU
 	if s.Extractor != "cascade" || s.LLM.Model != "file-model" || s.LLM.BaseURL != "http://localhost:11434/v1" ||
 		s.LLM.Redact || s.LLM.Breaker.Failures != 2 || s.LLM.Breaker.Cooldown != time.Minute ||
-		s.Cascade.MinConfidence != 0.5 || cfg.NLU.Extractor != "rules" {
-		t.Errorf("settings %+v, nlu %+v", s, cfg.NLU)
+		s.Cascade.MinConfidence != 0.5 || len(s.Cascade.Required["refund"]) != 1 {
+		t.Errorf("nlu %+v", s)
 	}
-	if _, s, _ := loadEvalConfig("", nil); !s.LLM.Redact || s.Extractor != "rules" {
-		t.Errorf("defaults %+v: redaction must be on", s)
+	if cfg, _ := loadConfig("", nil); !cfg.NLU.LLM.Redact || cfg.NLU.Extractor != "rules" {
+		t.Errorf("defaults %+v: redaction must be on", cfg.NLU)
 	}
 	bad := writeConfig(t, "nlu:\n  llm:\n    modle: x\n")
-	if _, _, err := loadEvalConfig(bad, nil); err == nil || !strings.Contains(err.Error(), "modle") {
+	if _, err := loadConfig(bad, nil); err == nil || !strings.Contains(err.Error(), "modle") {
 		t.Errorf("typo accepted: %v", err)
+	}
+	if _, err := loadConfig("", []string{"LOOPDESK_NLU_EXTRACTOR=cascade"}); err == nil || !strings.Contains(err.Error(), "nlu.llm.model") {
+		t.Errorf("cascade without a model: %v", err)
 	}
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"nlu", "eval", "--extractor", "regex", devSet}, &out, &errOut)
-	if code != 2 || !strings.Contains(errOut.String(), "not available") {
+	if code != 2 || !strings.Contains(errOut.String(), "none of rules, llm, cascade") {
 		t.Errorf("unknown extractor: exit %d, %s", code, errOut.String())
 	}
 }

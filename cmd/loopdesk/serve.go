@@ -24,7 +24,6 @@ import (
 	"github.com/loopdesk/loopdesk/channels/slack"
 	"github.com/loopdesk/loopdesk/channels/wecom"
 	"github.com/loopdesk/loopdesk/configs"
-	"github.com/loopdesk/loopdesk/nlu/rules"
 	"github.com/loopdesk/loopdesk/notify"
 	"github.com/loopdesk/loopdesk/redact"
 	"github.com/loopdesk/loopdesk/ticketcore"
@@ -110,10 +109,6 @@ func (g *gateway) wire(cfg Config) error {
 		return err
 	}
 	g.secrets = creds.firstStart
-	extractor, err := newExtractor(cfg.NLU)
-	if err != nil {
-		return err
-	}
 	templates, err := ticketcore.ParseTemplates(configFS(cfg.Tickets.TemplatesDir, "templates"))
 	if err != nil {
 		return err
@@ -139,11 +134,16 @@ func (g *gateway) wire(cfg Config) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	extractor, err := newExtractor(cfg.NLU, reg)
+	if err != nil {
+		return err
+	}
 	svc, err := ticketcore.New(ticketcore.Config{Templates: templates, Desk: desk, Blobs: blobs,
 		Notifiers: names, Logger: g.log, Registerer: reg,
 		Attachments: ticketcore.AttachmentLimits(cfg.Tickets.Attachments),
 		Workers:     cfg.Tickets.Workers, BatchSize: cfg.Tickets.BatchSize, BurstRate: cfg.Tickets.BurstRate, IntakeYield: cfg.Tickets.IntakeYield, ReopenWindow: cfg.Tickets.ReopenWindow,
-		ExtractTimeout: cfg.NLU.Timeout, Delivery: ticketcore.DeliveryConfig(cfg.Delivery)}, g.store, extractor)
+		ExtractTimeout: cfg.NLU.Timeout, Delivery: ticketcore.DeliveryConfig(cfg.Delivery),
+		Summaries: summaries(cfg.NLU, extractor)}, g.store, extractor.ext)
 	if err != nil {
 		return err
 	}
@@ -211,14 +211,6 @@ func configFS(dir, embedded string) (fs.FS, string) {
 		return os.DirFS(dir), "."
 	}
 	return configs.FS, embedded
-}
-
-func newExtractor(cfg NLUConfig) (*rules.Extractor, error) {
-	rcfg, err := rules.ParseConfig(configFS(cfg.RulesDir, "nlu"))
-	if err != nil {
-		return nil, fmt.Errorf("rules extractor: %w", err)
-	}
-	return rules.New(rcfg)
 }
 
 // run serves HTTP and works the queues until ctx ends; then HTTP stops

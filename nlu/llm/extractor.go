@@ -106,15 +106,26 @@ func (e *Extractor) Extract(ctx context.Context, req nlu.Request) (nlu.Extractio
 	return ex, nil
 }
 
-func (e *Extractor) extract(ctx context.Context, req nlu.Request) (nlu.Extraction, error) {
-	if e.sem != nil {
-		select {
-		case e.sem <- struct{}{}:
-			defer func() { <-e.sem }()
-		default:
-			return nlu.Extraction{}, &nlu.ExtractError{Reason: nlu.FallbackBusy, Err: errBusy}
-		}
+// acquire takes a place among the calls in flight, or reports that none
+// is free: past MaxConcurrent a call fails at once instead of queueing.
+func (e *Extractor) acquire() (release func(), ok bool) {
+	if e.sem == nil {
+		return func() {}, true
 	}
+	select {
+	case e.sem <- struct{}{}:
+		return func() { <-e.sem }, true
+	default:
+		return nil, false
+	}
+}
+
+func (e *Extractor) extract(ctx context.Context, req nlu.Request) (nlu.Extraction, error) {
+	release, ok := e.acquire()
+	if !ok {
+		return nlu.Extraction{}, &nlu.ExtractError{Reason: nlu.FallbackBusy, Err: errBusy}
+	}
+	defer release()
 	masked, ps := e.mask(req.Text)
 	p, err := e.prompt(masked, e.pick(req.Text, e.cfg.ExamplesK))
 	if err != nil {
