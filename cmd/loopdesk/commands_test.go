@@ -42,7 +42,7 @@ func TestCommandLine(t *testing.T) {
 		{nil, 2, "Usage"},
 		{[]string{"frobnicate"}, 2, "unknown command"},
 		{[]string{"nlu", "eval"}, 2, "give one labeled FILE.jsonl"},
-		{[]string{"nlu", "eval", "--extractor", "llm", "x.jsonl"}, 2, "not available"},
+		{[]string{"nlu", "eval", "--extractor", "llm", "x.jsonl"}, 2, "needs nlu.llm.model"},
 		{[]string{"nlu", "eval", "missing.jsonl"}, 1, "missing.jsonl"},
 		{[]string{"token"}, 2, "--name is required"},
 		{[]string{"token", "--name", "alice", "--role", "boss"}, 2, "role"},
