@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/loopdesk/loopdesk/nlu"
 )
 
 // parseAmount reads an amount the model wrote ("1299.00", "¥1,299",
@@ -45,7 +47,7 @@ func amountsIn(text string) map[int64]bool {
 		switch {
 		case isDigit(rs[i]) && (i == 0 || !isDigit(rs[i-1])):
 			cents, end, ok = arabicAt(rs, i)
-		case isCNStart(rs[i]) && (i == 0 || !isCNNumeral(rs[i-1])):
+		case nlu.IsChineseNumeralStart(rs[i]) && (i == 0 || !nlu.IsChineseNumeral(rs[i-1])):
 			cents, end, ok = chineseAt(rs, i)
 		}
 		if !ok {
@@ -89,10 +91,10 @@ func arabicAt(rs []rune, i int) (int64, int, bool) {
 // chineseAt reads the Chinese numeral (with 万 inside) at i.
 func chineseAt(rs []rune, i int) (int64, int, bool) {
 	j := i
-	for j < len(rs) && isCNNumeral(rs[j]) {
+	for j < len(rs) && nlu.IsChineseNumeral(rs[j]) {
 		j++
 	}
-	v, ok := parseCN(rs[i:j])
+	v, ok := nlu.ParseChineseNumeral(rs[i:j])
 	return v * 100, j, ok
 }
 
@@ -103,22 +105,17 @@ func jiaoAfter(rs []rune, i int) (int64, bool) {
 		return 0, false
 	}
 	d := rs[i+1]
-	if i+2 < len(rs) && (isDigit(rs[i+2]) || isCNNumeral(rs[i+2])) {
+	if i+2 < len(rs) && (isDigit(rs[i+2]) || nlu.IsChineseNumeral(rs[i+2])) {
 		return 0, false
 	}
 	if isDigit(d) {
 		return int64(d - '0'), true
 	}
-	if v, ok := cnDigits[d]; ok {
+	if v, ok := nlu.ChineseDigit(d); ok {
 		return v, true
 	}
 	return 0, false
 }
-
-var cnDigits = map[rune]int64{'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4,
-	'五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
-
-var cnUnits = map[rune]int64{'十': 10, '百': 100, '千': 1000}
 
 func isDigit(r rune) bool { return '0' <= r && r <= '9' }
 
@@ -129,52 +126,4 @@ func allDigits(rs []rune) bool {
 		}
 	}
 	return len(rs) > 0
-}
-
-func isCNNumeral(r rune) bool {
-	_, d := cnDigits[r]
-	_, u := cnUnits[r]
-	return d || u || r == '万'
-}
-
-func isCNStart(r rune) bool {
-	_, d := cnDigits[r]
-	return d || r == '十'
-}
-
-// parseCN reads a Chinese numeral with the colloquial elision of
-// LABELS.md §4: 三千五 = 3500, 一百五 = 150, but 一百零五 = 105.
-func parseCN(rs []rune) (int64, bool) {
-	var total, section int64
-	num, lastUnit, zero := int64(-1), int64(0), false
-	for _, r := range rs {
-		if d, ok := cnDigits[r]; ok {
-			if num >= 0 {
-				return 0, false // two digits in a row: not a numeral
-			}
-			if d == 0 {
-				zero = true
-				continue
-			}
-			num = d
-			continue
-		}
-		if u, ok := cnUnits[r]; ok {
-			section += max(num, 1) * u
-			num, lastUnit, zero = -1, u, false
-			continue
-		}
-		// 万
-		section += max(num, 0)
-		total += max(section, 1) * 10000
-		section, num, lastUnit, zero = 0, -1, 10000, false
-	}
-	if num >= 0 {
-		if lastUnit >= 100 && !zero {
-			section += num * lastUnit / 10
-		} else {
-			section += num
-		}
-	}
-	return total + section, len(rs) > 0
 }

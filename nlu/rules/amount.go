@@ -92,7 +92,7 @@ func (m *amountModel) candidates(rs []rune) []amountCand {
 				out = append(out, c)
 				i = c.end - 1
 			}
-		case isCNNumeralStart(r) && (i == 0 || !isCNNumeral(rs[i-1]) && !isDigit(rs[i-1])):
+		case nlu.IsChineseNumeralStart(r) && (i == 0 || !nlu.IsChineseNumeral(rs[i-1]) && !isDigit(rs[i-1])):
 			if c, ok := m.chinese(rs, i); ok {
 				out = append(out, c)
 				i = c.end - 1
@@ -149,7 +149,7 @@ func (m *amountModel) arabic(rs []rune, i int) (amountCand, bool) {
 // "二十九块九". The marker must follow directly; "一千多元" is vague.
 func (m *amountModel) chinese(rs []rune, i int) (amountCand, bool) {
 	j := cnRun(rs, i)
-	v, ok := parseCN(rs[i:j])
+	v, ok := nlu.ParseChineseNumeral(rs[i:j])
 	if !ok || v == 0 {
 		return amountCand{}, false
 	}
@@ -159,7 +159,7 @@ func (m *amountModel) chinese(rs []rune, i int) (amountCand, bool) {
 	}
 	end, jiao, ok := m.markerAfter(rs, k, v*100)
 	// "三块五六" is not an amount, but "一百块一个" is (100 each).
-	if !ok || end < len(rs) && isCNNumeral(rs[end]) && !countedAfter(rs, end+1) {
+	if !ok || end < len(rs) && nlu.IsChineseNumeral(rs[end]) && !countedAfter(rs, end+1) {
 		return amountCand{}, false
 	}
 	// A lone 一 before a bare measure marker is "a piece" ("烧黑了一块",
@@ -240,7 +240,7 @@ func (m *amountModel) markerAfter(rs []rune, k int, cents int64) (end int, jiao 
 			return e + 1, int64(rs[e]-'0') * 10, true
 		}
 		if e < len(rs) {
-			if d, isD := cnDigits[rs[e]]; isD && d > 0 && !countedAfter(rs, e+1) {
+			if d, isD := nlu.ChineseDigit(rs[e]); isD && d > 0 && !countedAfter(rs, e+1) {
 				return e + 1, d * 10, true
 			}
 		}

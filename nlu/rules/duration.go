@@ -1,6 +1,10 @@
 package rules
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/loopdesk/loopdesk/nlu"
+)
 
 // Durations feed H3 ("paid … not shipped for 7 days or more"). Only stated
 // durations count — "10天", "一周", "半个月", "two weeks" — never dates: "5月"
@@ -45,7 +49,7 @@ func longestDuration(rs []rune) (int, string) {
 				continue
 			}
 			n = float64(atoi(rs[i:end]))
-		case isCNNumeral(r) || r == '半' || r == '几':
+		case nlu.IsChineseNumeral(r) || r == '半' || r == '几':
 			n, end = zhCount(rs, i)
 		case isASCIILetter(r) && (i == 0 || !isASCIILetter(rs[i-1])):
 			if d, e := enDuration(rs, i); d > 0 {
@@ -80,7 +84,7 @@ func longestDuration(rs []rune) (int, string) {
 // read at their lower bound so "几天" stays short.
 func zhCount(rs []rune, i int) (float64, int) {
 	j := i
-	for j < len(rs) && (isCNNumeral(rs[j]) || rs[j] == '几' || rs[j] == '半') {
+	for j < len(rs) && (nlu.IsChineseNumeral(rs[j]) || rs[j] == '几' || rs[j] == '半') {
 		j++
 	}
 	run := append([]rune(nil), rs[i:j]...)
@@ -99,7 +103,7 @@ func zhCount(rs []rune, i int) (float64, int) {
 			run[k] = '一'
 		}
 	}
-	v, ok := parseCN(run)
+	v, ok := nlu.ParseChineseNumeral(run)
 	if !ok {
 		return 0, j
 	}

@@ -1,75 +1,14 @@
 package rules
 
-// Chinese numerals appear in amounts ("一千二百元", "三千五块") and durations
-// ("半个月", "十几天"). This file reads them; it knows nothing of units.
+// Runs of numerals and digits in a message (the numerals themselves are
+// read by nlu.ParseChineseNumeral).
 
-var cnDigits = map[rune]int64{
-	'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4,
-	'五': 5, '六': 6, '七': 7, '八': 8, '九': 9,
-}
-
-var cnUnits = map[rune]int64{'十': 10, '百': 100, '千': 1000}
-
-// isCNNumeral reports whether r can be part of a Chinese numeral.
-func isCNNumeral(r rune) bool {
-	_, d := cnDigits[r]
-	_, u := cnUnits[r]
-	return d || u || r == '万'
-}
-
-// isCNNumeralStart reports whether a numeral may start with r: a digit or
-// 十 ("十五"), never 百/千/万, which need a digit before them.
-func isCNNumeralStart(r rune) bool {
-	_, d := cnDigits[r]
-	return d || r == '十'
-}
-
-// parseCN reads a run of Chinese numeral characters. A trailing digit after
-// 百 or 千 with no 零 before it is colloquial elision of the next unit, as
-// LABELS.md §4 requires: 三千五 = 3500, 一百五 = 150 (but 一百零五 = 105).
-// ok is false for runs that are not a numeral ("万万", "五五").
-func parseCN(rs []rune) (v int64, ok bool) {
-	var total, section int64
-	num, lastUnit := int64(-1), int64(0)
-	zero := false
-	for _, r := range rs {
-		if d, isD := cnDigits[r]; isD {
-			if num >= 0 {
-				return 0, false // two digits in a row: not a numeral
-			}
-			if d == 0 {
-				zero = true
-				continue
-			}
-			num = d
-			continue
-		}
-		if u, isU := cnUnits[r]; isU {
-			section += max(num, 1) * u
-			num, lastUnit, zero = -1, u, false
-			continue
-		}
-		if r != '万' {
-			return 0, false
-		}
-		section += max(num, 0)
-		total += max(section, 1) * 10000
-		section, num, lastUnit, zero = 0, -1, 10000, false
-	}
-	if num >= 0 {
-		if lastUnit >= 100 && !zero {
-			section += num * lastUnit / 10
-		} else {
-			section += num
-		}
-	}
-	return total + section, true
-}
+import "github.com/loopdesk/loopdesk/nlu"
 
 // cnRun returns the end of the run of Chinese numeral characters at i.
 func cnRun(rs []rune, i int) int {
 	j := i
-	for j < len(rs) && isCNNumeral(rs[j]) {
+	for j < len(rs) && nlu.IsChineseNumeral(rs[j]) {
 		j++
 	}
 	return j
