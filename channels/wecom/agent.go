@@ -69,6 +69,23 @@ func (c *Channel) change(ctx context.Context, cmd command, act channels.Act) (ch
 		return desk.SetPriority(ctx, act, p)
 	case verbSolve:
 		return desk.Solve(ctx, act)
+	case verbAssign:
+		if cmd.arg == "" {
+			return channels.TicketSummary{}, refusal{"写上指派给谁：指派 T-000123 王强", "Say to whom: assign #123 wang"}
+		}
+		return desk.Assign(ctx, act, cmd.arg)
+	case verbStatus:
+		st, ok := statusWords[strings.ToLower(cmd.arg)]
+		if !ok {
+			return channels.TicketSummary{}, refusal{"状态写处理中、待客户、挂起或已解决。", "Status is open, pending, on_hold or solved."}
+		}
+		return desk.SetStatus(ctx, act, st)
+	case verbMerge:
+		into, ok := channels.TicketID(cmd.arg)
+		if !ok {
+			return channels.TicketSummary{}, refusal{"写上合并到哪个工单：合并 T-000123 到 T-000456", "Say into which ticket: merge #123 into #456"}
+		}
+		return desk.Merge(ctx, act, into)
 	}
 	return channels.TicketSummary{}, fmt.Errorf("no change for %q", cmd.verb)
 }
@@ -80,9 +97,11 @@ func (r refusal) Error() string { return r.en }
 
 var (
 	verbDone = map[string]string{verbReply: "已回复", verbNote: "已备注", verbClaim: "已接单",
-		verbTransfer: "已转组", verbPriority: "已改优先级", verbSolve: "已解决"}
+		verbTransfer: "已转组", verbPriority: "已改优先级", verbSolve: "已解决", verbAssign: "已指派",
+		verbStatus: "已改状态", verbMerge: "已合并到"}
 	verbDoneEn = map[string]string{verbReply: "Replied to", verbNote: "Noted on", verbClaim: "Claimed",
-		verbTransfer: "Transferred", verbPriority: "Priority changed", verbSolve: "Solved"}
+		verbTransfer: "Transferred", verbPriority: "Priority changed", verbSolve: "Solved", verbAssign: "Assigned",
+		verbStatus: "Status changed", verbMerge: "Merged into"}
 )
 
 // failed explains an error of the desk to the agent.

@@ -39,8 +39,12 @@ func TestAgentCommands(t *testing.T) {
 		{"接单 T-000001", "claim T-000001 li", "已接单\nT-000001 [普通] 退款"},
 		{"转 T-000001 财务组", "transfer T-000001 li 财务组", "已转组"},
 		{"优先级 T-000001 紧急", "priority T-000001 li urgent", "已改优先级\nT-000001 [紧急]"},
+		{"指派 T-000001 王强", "assign T-000001 li 王强", "已指派"},
+		{"状态 T-000001 待客户", "status T-000001 li pending", "已改状态"},
+		{"status #1 on-hold", "status T-000001 li on_hold", "Status changed"},
 		{"关闭 T-000001", "solve T-000001 li", "已解决"},
 		{"solve #1", "solve T-000001 li", "Solved"},
+		{"合并 T-000001 到 T-000002", "merge T-000001 li T-000002", "已合并到"},
 	}
 	for i, s := range steps {
 		r.agent("li", s.text)
@@ -63,6 +67,10 @@ func TestAgentCommands(t *testing.T) {
 	r.agent("zhangsan", "接单 T-000001")
 	if got := r.answers(len(steps) + 3)[len(steps)+2]; !strings.Contains(got, "wecom: zhangsan") {
 		t.Errorf("unmapped member answered %q", got)
+	}
+	r.agent("li", "状态 T-000001 随便")
+	if got := r.answers(len(steps) + 4)[len(steps)+3]; !strings.HasPrefix(got, "状态写处理中") || len(r.core.desk.done()) != len(steps) {
+		t.Errorf("an unknown status answered %q, did %v", got, r.core.desk.done())
 	}
 }
 

@@ -14,6 +14,9 @@ const (
 	verbClaim    = "claim"
 	verbTransfer = "transfer"
 	verbPriority = "priority"
+	verbAssign   = "assign"
+	verbStatus   = "status"
+	verbMerge    = "merge"
 	verbSolve    = "solve"
 	verbShow     = "show"
 	verbMine     = "mine"
@@ -48,6 +51,12 @@ var commandForms = []struct {
 	{regexp.MustCompile(`^(?i:transfer|move)\s+` + ticketRef + `\s*(?i:to\s+)?(.*)$`), verbTransfer, true},
 	{regexp.MustCompile(`^(?:优先级)\s*` + ticketRef + `\s*(.*)$`), verbPriority, false},
 	{regexp.MustCompile(`^(?i:priority|prio)\s+` + ticketRef + `\s*(.*)$`), verbPriority, true},
+	{regexp.MustCompile(`^(?:指派|分配|派给)\s*` + ticketRef + `\s*(?:给\s*)?(.*)$`), verbAssign, false},
+	{regexp.MustCompile(`^(?i:assign)\s+` + ticketRef + `\s*(?i:to\s+)?(.*)$`), verbAssign, true},
+	{regexp.MustCompile(`^(?:状态)\s*` + ticketRef + `\s*(.*)$`), verbStatus, false},
+	{regexp.MustCompile(`^(?i:status)\s+` + ticketRef + `\s*(.*)$`), verbStatus, true},
+	{regexp.MustCompile(`^(?:合并)\s*` + ticketRef + `\s*(?:到|进|至|入)?\s*(.*)$`), verbMerge, false},
+	{regexp.MustCompile(`^(?i:merge)\s+` + ticketRef + `\s*(?i:into\s+)?(.*)$`), verbMerge, true},
 	{regexp.MustCompile(`^(?:关闭|解决|完成)\s*` + ticketRef + `\s*$`), verbSolve, false},
 	{regexp.MustCompile(`^(?i:solve|close|done)\s+` + ticketRef + `\s*$`), verbSolve, true},
 	{regexp.MustCompile(`^(?:查看|详情)\s*` + ticketRef + `\s*$`), verbShow, false},
@@ -58,6 +67,13 @@ var commandForms = []struct {
 var (
 	mineWords = map[string]bool{"我的工单": true, "我的": true, "mine": true, "my tickets": true, "queue": true}
 	helpWords = map[string]bool{"帮助": true, "help": true, "?": true, "？": true, "命令": true}
+	// statusWords maps what agents type to a status.
+	statusWords = map[string]string{
+		"处理中": "open", "打开": "open", "open": "open",
+		"待客户": "pending", "等待客户": "pending", "待回复": "pending", "pending": "pending",
+		"挂起": "on_hold", "等待第三方": "on_hold", "on_hold": "on_hold", "on-hold": "on_hold", "hold": "on_hold",
+		"已解决": "solved", "解决": "solved", "solved": "solved",
+	}
 	// priorityWords maps what agents type to a priority.
 	priorityWords = map[string]string{
 		"紧急": "urgent", "urgent": "urgent", "高": "high", "high": "high",
@@ -114,6 +130,9 @@ T-000123 回复内容 ｜ #123 text — 回复客户
 接单 T-000123 ｜ claim #123 — 接单
 转 T-000123 财务组 ｜ transfer #123 finance — 转组
 优先级 T-000123 紧急 ｜ priority #123 urgent — 改优先级（紧急/高/普通/低）
+指派 T-000123 王强 ｜ assign #123 wang — 指派给同事
+状态 T-000123 待客户 ｜ status #123 pending — 改状态（处理中/待客户/挂起/已解决）
+合并 T-000123 到 T-000456 ｜ merge #123 into #456 — 合并工单
 关闭 T-000123 ｜ solve #123 — 解决
 查看 T-000123 ｜ show #123 — 查看工单
 我的工单 ｜ mine — 我的待办
