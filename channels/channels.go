@@ -103,7 +103,10 @@ type Outbound struct {
 	Text string
 	// TicketID is the ticket this message belongs to, if any.
 	TicketID string
-	// Kind says why it is sent: "ack", "reply", "notification".
+	// Kind says why it is sent: "ack" (a new ticket's acknowledgement),
+	// "ask" (the bot asking for fields before a ticket opens), "reply" (an
+	// agent's), "progress" (a stage told to the customer), "notification".
+	// ack, ask and progress are automatic: no person wrote them.
 	Kind string
 	// Meta carries channel-specific values from the inbound message (see Message.Meta).
 	Meta map[string]string

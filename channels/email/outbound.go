@@ -141,7 +141,7 @@ func (c *Channel) compose(mb *Mailbox, out channels.Outbound, to string) ([]byte
 	if refs := strings.Fields(out.Meta["references"]); len(refs) > 0 {
 		h.SetMsgIDList("References", refs)
 	}
-	if out.Kind == "ack" || out.Kind == "progress" {
+	if out.Kind == "ack" || out.Kind == "ask" || out.Kind == "progress" {
 		h.Set("Auto-Submitted", "auto-replied") // RFC 3834: no one answers it automatically
 	}
 	h.Set("X-Loopdesk-Outbox-Id", out.ID)

@@ -199,9 +199,10 @@ func TestAcknowledgementsLimited(t *testing.T) {
 	send(replyOut("o5", "ack"))   // the hour is over
 	send(replyOut("o6", "reply")) // replies are never limited
 	send(replyOut("o7", "reply"))
+	send(replyOut("o8", "ask")) // the bot asking for an order number: automatic, not limited
 
 	var got []string
-	for _, raw := range s.WaitMail(t, customer, 5) {
+	for _, raw := range s.WaitMail(t, customer, 6) {
 		r := readReply(t, raw)
 		id := r.h.Get("X-Loopdesk-Outbox-Id")
 		got = append(got, id)
@@ -214,7 +215,7 @@ func TestAcknowledgementsLimited(t *testing.T) {
 		}
 	}
 	slices.Sort(got)
-	if want := []string{"o1", "o1", "o5", "o6", "o7"}; !slices.Equal(got, want) {
+	if want := []string{"o1", "o1", "o5", "o6", "o7", "o8"}; !slices.Equal(got, want) {
 		t.Errorf("%s received %q, want %q", customer, got, want)
 	}
 	if n := len(s.WaitMail(t, customer2, 1)); n != 1 {
