@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
+	"sync"
 
 	"github.com/slack-go/slack"
 
@@ -128,7 +130,12 @@ func (c *Channel) refreshCard(ctx context.Context, ticketID string, at card) {
 }
 
 // cardOf returns the ticket's card, posting it first when there is none.
+// The notices of one change (a new ticket to the group, its assignment to
+// the agent) are sent at once: the ticket's lock lets one of them post the
+// card and the others find it.
 func (c *Channel) cardOf(ctx context.Context, no notify.Notice, channel string) (card, error) {
+	unlock := c.cardLocks.lock(no.TicketID)
+	defer unlock()
 	var at card
 	if raw, err := c.deps.State.Get(ctx, cardKey+no.TicketID); err != nil {
 		return card{}, err
@@ -149,6 +156,18 @@ func (c *Channel) cardOf(ctx context.Context, no notify.Notice, channel string) 
 		return card{}, err
 	}
 	return at, c.deps.State.Update(ctx, threadKey+channel+":"+ts, func([]byte) ([]byte, error) { return []byte(no.TicketID), nil })
+}
+
+// stripes serializes work on one key (a ticket) without a lock per key:
+// keys share one of a fixed set of mutexes.
+type stripes [64]sync.Mutex
+
+func (s *stripes) lock(key string) (unlock func()) {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	m := &s[h.Sum32()%uint32(len(s))]
+	m.Lock()
+	return m.Unlock
 }
 
 // cardBlocks is a ticket's card: what it is, state (who has it, how it

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -113,5 +114,38 @@ func TestRepeatedNoticeSaidAgain(t *testing.T) {
 	}
 	if lines != 2 {
 		t.Errorf("the warning said %d times in the thread, want 2 (once per notice): %v", lines, api.posts())
+	}
+}
+
+// The notices of one change go out at once (a new ticket to the group, its
+// assignment to the agent, an urgent page): the ticket gets one card, and
+// each notice is a line in its thread.
+func TestConcurrentNoticesOneCard(t *testing.T) {
+	now := time.Unix(1764151200, 0)
+	ch, _, api := newTestChannel(t, func() time.Time { return now })
+	ch.cfg.Groups = map[string]string{"after_sales": "C_AFTER"}
+	ch.pace.interval = time.Millisecond
+	kinds := []string{notify.KindNewTicket, notify.KindAssigned, notify.KindUrgent, notify.KindPage}
+	var wg sync.WaitGroup
+	for i, kind := range kinds {
+		wg.Go(func() {
+			n := notify.Notice{ID: fmt.Sprintf("msg-%d", i), Kind: kind, TicketID: "T-000001", Subject: "退款",
+				Text: kind, Priority: "urgent", Group: "after_sales", To: notify.Recipient{Agent: "li"}, Attempt: 1, CreatedAt: now}
+			if err := ch.Notifier().Notify(context.Background(), n); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	var cards, lines int
+	for _, p := range api.posts() {
+		if p["thread_ts"] == "" {
+			cards++
+		} else {
+			lines++
+		}
+	}
+	if cards != 1 || lines != len(kinds) {
+		t.Errorf("%d cards and %d thread lines, want 1 and %d: %v", cards, lines, len(kinds), api.posts())
 	}
 }

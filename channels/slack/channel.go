@@ -71,6 +71,7 @@ type Channel struct {
 	customers map[string]bool
 	staff     map[string]bool // the groups' channels: where tickets' threads are
 	pace      *pacer
+	cardLocks stripes // per ticket: one card each
 	// answerWithin: see the constant; tests shorten it.
 	answerWithin time.Duration
 }
