@@ -26,10 +26,32 @@ const (
 	threadKey = "slack/thread/" // + channel:ts of a card → its ticket id
 )
 
-// card is where a ticket's card is.
+// card is where a ticket's card is, and the notices said in its thread.
 type card struct {
 	Channel string `json:"channel"`
 	TS      string `json:"ts"`
+	// Said maps the notices said (by their said key) to the outbox id of
+	// the copy that said them; the latest saidKept are kept.
+	Said []said `json:"said,omitempty"`
+}
+
+type said struct {
+	Key string `json:"k"`
+	By  string `json:"by"`
+}
+
+// saidKept bounds a card's record: copies of one notice arrive within
+// moments of each other, never after dozens of later notices.
+const saidKept = 32
+
+// sayer is who said the notice of key on the card, if anyone.
+func (c *card) sayer(key string) string {
+	for _, s := range c.Said {
+		if s.Key == key {
+			return s.By
+		}
+	}
+	return ""
 }
 
 // Notifier returns the notifier that posts ticket cards and notices into
@@ -42,48 +64,52 @@ func (n notifier) Name() string { return NotifierName }
 
 // Notify posts n into its ticket's thread, first posting the card. A
 // notice sent to several agents says the same thing once; a group without
-// a Slack channel gets nothing.
+// a Slack channel gets nothing. The notices of one ticket are handled one
+// at a time (they are sent at once: a new ticket to the group, its
+// assignment to the agent), so that it gets one card and each notice
+// one line.
 func (n notifier) Notify(ctx context.Context, no notify.Notice) error {
 	c := n.c
 	channel := c.cfg.Groups[no.Group]
 	if channel == "" || no.TicketID == "" {
 		return nil
 	}
-	if no.Kind == notify.KindCustomerMessage { // the customer wrote: mirrored into the thread
-		return n.post(ctx, no, channel)
+	unlock := c.cardLocks.lock(no.TicketID)
+	defer unlock()
+	at, err := c.cardOf(ctx, no, channel)
+	if err != nil {
+		return err
 	}
 	// The copies of one notice (one per agent, enqueued together, so
 	// created at the same instant) say it once: the first claims it, a
 	// retry of that one (a failed post) is still its, the others say
-	// nothing. The same words said again later are said again.
-	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d", no.Kind, no.Text, no.CreatedAt.UnixNano()))
-	mine := false
-	err := c.deps.State.Update(ctx, "slack/notice/"+no.TicketID+"/"+hex.EncodeToString(sum[:8]), func(old []byte) ([]byte, error) {
-		mine = old == nil || string(old) == no.ID
-		if !mine {
-			return old, nil
+	// nothing. The same words said again later are said again. What the
+	// customer wrote is mirrored once per message anyway.
+	if no.Kind != notify.KindCustomerMessage {
+		key := noticeKey(no)
+		if by := at.sayer(key); by != "" && by != no.ID {
+			return nil
 		}
-		return []byte(no.ID), nil
-	})
-	if err != nil || !mine {
-		return err
-	}
-	return n.post(ctx, no, channel)
-}
-
-// post puts a notice into its ticket's thread, posting the card first,
-// and brings the card up to date: a notice follows a change.
-func (n notifier) post(ctx context.Context, no notify.Notice, channel string) error {
-	at, err := n.c.cardOf(ctx, no, channel)
-	if err != nil {
-		return err
+		if at.sayer(key) == "" {
+			at.Said = append(at.Said, said{Key: key, By: no.ID})
+			at.Said = at.Said[max(0, len(at.Said)-saidKept):]
+			if err := c.saveCard(ctx, no.TicketID, at); err != nil {
+				return err
+			}
+		}
 	}
 	out := channels.Outbound{ID: no.ID, Thread: at.Channel + ":" + at.TS, Text: no.Text, Attempt: no.Attempt}
-	if err := n.c.Send(ctx, out); err != nil {
+	if err := c.Send(ctx, out); err != nil {
 		return err
 	}
-	n.c.refreshCard(ctx, no.TicketID, at)
+	c.refreshCard(ctx, no.TicketID, at) // a notice follows a change
 	return nil
+}
+
+// noticeKey names what a notice says, at the instant it was made.
+func noticeKey(no notify.Notice) string {
+	sum := sha256.Sum256(fmt.Appendf(nil, "%s\x00%s\x00%d", no.Kind, no.Text, no.CreatedAt.UnixNano()))
+	return hex.EncodeToString(sum[:8])
 }
 
 // TicketChanged brings the ticket's card up to date, when it has one: the
@@ -130,12 +156,8 @@ func (c *Channel) refreshCard(ctx context.Context, ticketID string, at card) {
 }
 
 // cardOf returns the ticket's card, posting it first when there is none.
-// The notices of one change (a new ticket to the group, its assignment to
-// the agent) are sent at once: the ticket's lock lets one of them post the
-// card and the others find it.
+// The caller holds the ticket's lock.
 func (c *Channel) cardOf(ctx context.Context, no notify.Notice, channel string) (card, error) {
-	unlock := c.cardLocks.lock(no.TicketID)
-	defer unlock()
 	var at card
 	if raw, err := c.deps.State.Get(ctx, cardKey+no.TicketID); err != nil {
 		return card{}, err
@@ -151,11 +173,18 @@ func (c *Channel) cardOf(ctx context.Context, no notify.Notice, channel string) 
 		return card{}, classify(err)
 	}
 	at = card{Channel: channel, TS: ts}
-	raw, _ := json.Marshal(at)
-	if err := c.deps.State.Update(ctx, cardKey+no.TicketID, func([]byte) ([]byte, error) { return raw, nil }); err != nil {
+	if err := c.saveCard(ctx, no.TicketID, at); err != nil {
 		return card{}, err
 	}
 	return at, c.deps.State.Update(ctx, threadKey+channel+":"+ts, func([]byte) ([]byte, error) { return []byte(no.TicketID), nil })
+}
+
+func (c *Channel) saveCard(ctx context.Context, ticketID string, at card) error {
+	raw, err := json.Marshal(at)
+	if err != nil {
+		return err
+	}
+	return c.deps.State.Update(ctx, cardKey+ticketID, func([]byte) ([]byte, error) { return raw, nil })
 }
 
 // stripes serializes work on one key (a ticket) without a lock per key:
