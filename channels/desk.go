@@ -99,4 +99,7 @@ type TicketSummary struct {
 	Group     string // display name when the group has one
 	Assignee  string // display name when the agent has one
 	DueAt     time.Time
+	Intent    string
+	// Fields are what was read from the customer's message (order_id, …).
+	Fields map[string]string
 }

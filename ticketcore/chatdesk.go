@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -351,7 +352,8 @@ func (e noTicketError) Unwrap() []error { return []error{channels.ErrNoTicket, E
 // summary is t as a chat message shows it, with display names.
 func (d chatDesk) summary(t Ticket) channels.TicketSummary {
 	sum := channels.TicketSummary{ID: t.ID, Status: t.Status, Priority: t.Priority, Subject: t.Subject,
-		Channel: t.Channel, Requester: partyName(t.Requester), Group: t.Group, Assignee: t.Assignee, DueAt: t.DueAt}
+		Channel: t.Channel, Requester: partyName(t.Requester), Group: t.Group, Assignee: t.Assignee, DueAt: t.DueAt,
+		Intent: t.Intent, Fields: maps.Clone(t.Fields)}
 	if d.s.desk == nil {
 		return sum
 	}

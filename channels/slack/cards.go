@@ -7,6 +7,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/slack-go/slack"
@@ -141,16 +144,8 @@ func (c *Channel) refreshCard(ctx context.Context, ticketID string, at card) {
 		c.log.Warn("read a ticket for its card", "err", err)
 		return
 	}
-	state := ""
-	switch {
-	case t.Status == "solved" || t.Status == "closed":
-		state = fmt.Sprintf("状态 %s · 处理人 %s", t.Status, t.Assignee)
-	case t.Assignee != "":
-		state = fmt.Sprintf("处理人 %s · 状态 %s", t.Assignee, t.Status)
-	}
-	open := t.Status != "solved" && t.Status != "closed"
-	blocks := cardBlocks(t.ID, t.Subject, t.Priority, t.Group, state, open)
-	if _, _, _, err := c.api.UpdateMessageContext(ctx, at.Channel, at.TS, slack.MsgOptionText(t.ID+" "+t.Subject, false), slack.MsgOptionBlocks(blocks...)); err != nil {
+	blocks := cardBlocks(t)
+	if _, _, _, err := c.api.UpdateMessageContext(ctx, at.Channel, at.TS, slack.MsgOptionText(t.ID+" "+t.Subject, true), slack.MsgOptionBlocks(blocks...)); err != nil {
 		c.log.Warn("update a ticket card", "err", err)
 	}
 }
@@ -167,8 +162,8 @@ func (c *Channel) cardOf(ctx context.Context, no notify.Notice, channel string) 
 	if err := c.pace.wait(ctx, channel); err != nil {
 		return card{}, err
 	}
-	_, ts, err := c.api.PostMessageContext(ctx, channel, slack.MsgOptionText(no.TicketID+" "+no.Subject, false),
-		slack.MsgOptionBlocks(cardBlocks(no.TicketID, no.Subject, no.Priority, no.Group, "", true)...))
+	_, ts, err := c.api.PostMessageContext(ctx, channel, slack.MsgOptionText(no.TicketID+" "+no.Subject, true),
+		slack.MsgOptionBlocks(cardBlocks(c.summaryOf(ctx, no))...))
 	if err != nil {
 		return card{}, classify(err)
 	}
@@ -177,6 +172,19 @@ func (c *Channel) cardOf(ctx context.Context, no notify.Notice, channel string) 
 		return card{}, err
 	}
 	return at, c.deps.State.Update(ctx, threadKey+channel+":"+ts, func([]byte) ([]byte, error) { return []byte(no.TicketID), nil })
+}
+
+// summaryOf is the ticket a notice is about, as the desk has it; without a
+// desk, what the notice says of it.
+func (c *Channel) summaryOf(ctx context.Context, no notify.Notice) channels.TicketSummary {
+	if c.deps.Desk != nil {
+		t, err := c.deps.Desk.Ticket(ctx, no.TicketID)
+		if err == nil {
+			return t
+		}
+		c.log.Warn("read a ticket for its card", "err", err)
+	}
+	return channels.TicketSummary{ID: no.TicketID, Subject: no.Subject, Priority: no.Priority, Group: no.Group, Status: "new"}
 }
 
 func (c *Channel) saveCard(ctx context.Context, ticketID string, at card) error {
@@ -199,31 +207,59 @@ func (s *stripes) lock(key string) (unlock func()) {
 	return m.Unlock
 }
 
-// cardBlocks is a ticket's card: what it is, state (who has it, how it
-// stands) when there is one, and the buttons while it is open.
-func cardBlocks(ticket, subject, priority, group, state string, buttons bool) []slack.Block {
+// mrkdwn escapes text for Slack's markup: a customer's subject shows as
+// written, and "<!channel>" in it pings nobody.
+var mrkdwn = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+
+// cardBlocks is a ticket's card: what it is, who asked on which channel,
+// intent, priority, group, the SLA due time (in the reader's time zone)
+// and the fields read from the message; who has it and how it stands;
+// and the buttons while it is open.
+func cardBlocks(t channels.TicketSummary) []slack.Block {
 	text := func(s string) *slack.TextBlockObject {
 		return slack.NewTextBlockObject(slack.MarkdownType, s, false, false)
 	}
+	facts := []string{}
+	if t.Requester != "" {
+		facts = append(facts, fmt.Sprintf("%s (%s)", mrkdwn.Replace(t.Requester), t.Channel))
+	}
+	if t.Intent != "" {
+		facts = append(facts, "意图 "+t.Intent)
+	}
+	facts = append(facts, "优先级 "+t.Priority, "组 "+mrkdwn.Replace(t.Group))
+	if !t.DueAt.IsZero() {
+		facts = append(facts, fmt.Sprintf("SLA <!date^%d^{date_short_pretty} {time}|%s>", t.DueAt.Unix(), t.DueAt.UTC().Format("2006-01-02 15:04 UTC")))
+	}
 	blocks := []slack.Block{
-		slack.NewSectionBlock(text(fmt.Sprintf("*%s* %s", ticket, subject)), nil, nil),
-		slack.NewContextBlock("", text(fmt.Sprintf("优先级 %s · 组 %s", priority, group))),
+		slack.NewSectionBlock(text(fmt.Sprintf("*%s* %s", t.ID, mrkdwn.Replace(t.Subject))), nil, nil),
+		slack.NewContextBlock("", text(strings.Join(facts, " · "))),
 	}
-	if state != "" {
-		blocks = append(blocks, slack.NewContextBlock("", text(state)))
+	if len(t.Fields) > 0 {
+		var kv []string
+		for _, k := range slices.Sorted(maps.Keys(t.Fields)) {
+			kv = append(kv, fmt.Sprintf("%s: `%s`", k, mrkdwn.Replace(t.Fields[k])))
+		}
+		blocks = append(blocks, slack.NewContextBlock("", text(strings.Join(kv, " · "))))
 	}
-	if !buttons {
+	open := t.Status != "solved" && t.Status != "closed"
+	switch {
+	case !open:
+		blocks = append(blocks, slack.NewContextBlock("", text(fmt.Sprintf("状态 %s · 处理人 %s", t.Status, mrkdwn.Replace(t.Assignee)))))
+	case t.Assignee != "":
+		blocks = append(blocks, slack.NewContextBlock("", text(fmt.Sprintf("处理人 %s · 状态 %s", mrkdwn.Replace(t.Assignee), t.Status))))
+	}
+	if !open {
 		return blocks
 	}
 	plain := func(s string) *slack.TextBlockObject {
 		return slack.NewTextBlockObject(slack.PlainTextType, s, false, false)
 	}
 	button := func(id, label string) slack.BlockElement {
-		return slack.NewButtonBlockElement(id, ticket, plain(label))
+		return slack.NewButtonBlockElement(id, t.ID, plain(label))
 	}
 	var options []*slack.OptionBlockObject
 	for _, p := range []struct{ value, label string }{{"urgent", "紧急 urgent"}, {"high", "高 high"}, {"normal", "普通 normal"}, {"low", "低 low"}} {
-		options = append(options, slack.NewOptionBlockObject(ticket+" "+p.value, plain(p.label), nil))
+		options = append(options, slack.NewOptionBlockObject(t.ID+" "+p.value, plain(p.label), nil))
 	}
 	choose := slack.NewOptionsSelectBlockElement(slack.OptTypeStatic, plain("优先级 Priority"), "priority", options...)
 	return append(blocks, slack.NewActionBlock("ticket", button("claim", "接单 Claim"), choose, button("solve", "解决 Solve")))

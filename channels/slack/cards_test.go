@@ -149,3 +149,21 @@ func TestConcurrentNoticesOneCard(t *testing.T) {
 		t.Errorf("%d cards and %d thread lines, want 1 and %d: %v", cards, lines, len(kinds), api.posts())
 	}
 }
+
+// What customers write shows as written: "<!channel>" in a subject or a
+// message pings nobody.
+func TestCustomerTextEscaped(t *testing.T) {
+	now := time.Unix(1764151200, 0)
+	ch, _, api := newTestChannel(t, func() time.Time { return now })
+	ch.cfg.Groups = map[string]string{"after_sales": "C_AFTER"}
+	ch.pace.interval = time.Millisecond
+	n := notify.Notice{ID: "msg-1", Kind: notify.KindCustomerMessage, TicketID: "T-000001", Subject: "<!here> 退款",
+		Text: "客户写道：<!channel> 快来 & 看", Priority: "high", Group: "after_sales", Attempt: 1, CreatedAt: now}
+	if err := ch.Notifier().Notify(context.Background(), n); err != nil {
+		t.Fatal(err)
+	}
+	posts := api.posts()
+	if len(posts) != 2 || posts[0]["text"] != "T-000001 &lt;!here&gt; 退款" || posts[1]["text"] != "客户写道：&lt;!channel&gt; 快来 &amp; 看" {
+		t.Errorf("posts %v", posts)
+	}
+}

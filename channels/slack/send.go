@@ -35,7 +35,9 @@ func (c *Channel) Send(ctx context.Context, out channels.Outbound) error {
 	if err := c.pace.wait(ctx, channel); err != nil {
 		return err
 	}
-	opts := []slack.MsgOption{slack.MsgOptionText(out.Text, false),
+	// Escaped: what a customer or an agent wrote elsewhere is shown as
+	// written, and "<!channel>" in it pings nobody.
+	opts := []slack.MsgOption{slack.MsgOptionText(out.Text, true),
 		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataType, EventPayload: map[string]any{"id": out.ID}})}
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))

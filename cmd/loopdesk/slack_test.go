@@ -198,6 +198,11 @@ func TestSlackAgentsWorkATicket(t *testing.T) {
 	if tk := call(t, "GET", srv.URL+"/api/v1/tickets/T-000001", testAdminToken, nil); tk.body["assignee"] != "wang" {
 		t.Fatalf("after Claim the assignee is %v", tk.body["assignee"])
 	}
+	for _, want := range []string{"意图 refund", "cust-1 (api)", "order_id: `2026112500012345`", `SLA \u003c!date^`, "组 售后组"} { // the blocks as JSON
+		if c := api.card(card); !strings.Contains(c, want) {
+			t.Errorf("the card lacks %q: %s", want, c)
+		}
+	}
 	waitFor(t, "the card showing who claimed it", func() bool {
 		return strings.Contains(api.card(card), "处理人 王强") && strings.Contains(api.card(card), `"action_id":"solve"`)
 	})
