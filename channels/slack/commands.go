@@ -135,9 +135,9 @@ func assignee(t channels.TicketSummary) string {
 // current one) what is merged.
 func (c *Channel) ticketOf(ctx context.Context, user, verb string, args []string) (ticket, rest string) {
 	if verb == "merge" && len(args) > 0 {
-		into, _ := channels.TicketID(args[len(args)-1])
+		into, _ := ticketRef(args[len(args)-1])
 		if len(args) > 1 {
-			ticket, _ = channels.TicketID(args[0])
+			ticket, _ = ticketRef(args[0])
 		}
 		if ticket == "" {
 			ticket = c.current(ctx, user)
@@ -145,11 +145,23 @@ func (c *Channel) ticketOf(ctx context.Context, user, verb string, args []string
 		return ticket, into
 	}
 	if len(args) > 0 {
-		if id, ok := channels.TicketID(args[0]); ok {
+		if id, ok := ticketRef(args[0]); ok {
 			return id, strings.Join(args[1:], " ")
 		}
 	}
 	return c.current(ctx, user), strings.Join(args, " ")
+}
+
+// ticketRef reads a word as a ticket only when it is written as one —
+// "T-000123", "t-123", "#123" — never bare digits: with the ticket left
+// out, "/ticket reply 2 parcels are on the way" replies "2 parcels…" on
+// the current ticket, not to the customer of T-000002.
+func ticketRef(word string) (string, bool) {
+	w := strings.ToUpper(word)
+	if !strings.HasPrefix(w, "#") && !strings.HasPrefix(w, "T-") {
+		return "", false
+	}
+	return channels.TicketID(word)
 }
 
 // currentKey + Slack user id → the ticket the user last named, clicked

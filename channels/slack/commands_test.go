@@ -111,6 +111,8 @@ func TestTicketCommand(t *testing.T) {
 		{"T-000003", "tr10", " T-000003 — 退款"}, // shows it, and makes it the current one
 		{"solve", "tr11", "Solved T-000003"},
 		{"merge T-000004 T-000005", "tr12", "Merged into T-000005"},
+		{"reply 2 parcels are on the way", "tr12b", "Replied on T-000005"}, // bare digits are text, not a ticket
+		{"merge 3", "tr12c", "Not done: name the ticket to merge into"},
 		{"mine", "tr13", "Your tickets (1):"},
 		{"", "tr14", "`/ticket T-000123` (show)"},
 	}
@@ -126,7 +128,8 @@ func TestTicketCommand(t *testing.T) {
 	}
 	want := []string{"li claim T-000001", "li priority:urgent T-000001", "li note:客户很急 T-000001",
 		"li assign:wang T-000001", "li assign:王芳 T-000001", "li status:pending T-000001",
-		"li reply:已为您加急处理 T-000001", "li merge:T-000002 T-000001", "li solve T-000003", "li merge:T-000005 T-000004"}
+		"li reply:已为您加急处理 T-000001", "li merge:T-000002 T-000001", "li solve T-000003", "li merge:T-000005 T-000004",
+		"li reply:2 parcels are on the way T-000005"}
 	if !slices.Equal(desk.did, want) {
 		t.Errorf("acts %q, want %q", desk.did, want)
 	}
