@@ -1,6 +1,8 @@
 package ticketcore
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"maps"
@@ -47,9 +49,9 @@ func (c *AskingConfig) applyDefaults() {
 }
 
 const (
-	metaAsking  = "asking/" // + channel \x00 thread → asking, while the bot waits
+	metaAsking  = "asking/" // + askingKey → asking, while the bot waits
 	timerAsk    = "ask"     // timer kind
-	timerAskID  = "ask:"    // + channel \x00 thread
+	timerAskID  = "ask:"    // + askingKey
 	TemplateAsk = "ask"     // the question for missing fields
 	eventAsked  = "asked"   // a timeline event: what the bot asked before the ticket opened
 )
@@ -63,9 +65,17 @@ type asking struct {
 	Missing  []string       `json:"missing"`
 	Asked    []string       `json:"asked"` // the questions, for the timeline
 	Since    time.Time      `json:"since"`
+	// Due is when the bot stops waiting: a timer claimed before the
+	// customer's last answer moved it finds it later than now.
+	Due time.Time `json:"due"`
 }
 
-func askingKey(channel, thread string) string { return channel + "\x00" + thread }
+// askingKey names a conversation's asking: hashed, since a channel's
+// thread may be as long as a store key may be.
+func askingKey(channel, thread string) string {
+	sum := sha256.Sum256([]byte(channel + "\x00" + thread))
+	return hex.EncodeToString(sum[:16])
+}
 
 // askTx files m, read as ex, on a conversation without a ticket when slot
 // filling takes it: the bot asks, or m answers an earlier question. It
@@ -176,22 +186,64 @@ func (s *Service) askAgain(tx Tx, m *Message, a *asking, now time.Time) error {
 		return err
 	}
 	a.Asked = append(a.Asked, text)
+	a.Due = now.Add(s.desk.cfg.Asking.Timeout)
 	if err := putJSONMeta(tx, metaAsking+key, a); err != nil {
 		return err
 	}
-	return tx.ScheduleTimer(Timer{ID: timerAskID + key, Kind: timerAsk, Due: now.Add(s.desk.cfg.Asking.Timeout),
+	return tx.ScheduleTimer(Timer{ID: timerAskID + key, Kind: timerAsk, Due: a.Due,
 		Data: map[string]string{"channel": m.Channel, "thread": m.Thread}})
 }
 
 // fireAsk opens the ticket of a conversation whose customer did not
-// answer in time.
-func (s *Service) fireAsk(tx Tx, tm Timer, f *filing) error {
+// answer in time. A timer claimed before an answer moved the wait on
+// finds the wait not over: it is set again.
+func (s *Service) fireAsk(tx Tx, tm Timer, now time.Time, f *filing) error {
 	key := askingKey(tm.Data["channel"], tm.Data["thread"])
 	var a asking
 	if waiting, err := getJSONMeta(tx, metaAsking+key, &a); err != nil || !waiting {
 		return err
 	}
+	if now.Before(a.Due) {
+		tm.Due = a.Due
+		return tx.ScheduleTimer(tm)
+	}
 	return s.openAsked(tx, key, a, "no answer within "+s.desk.cfg.Asking.Timeout.String(), nil, f)
+}
+
+// askFailedTx opens the ticket of the conversation a question was on when
+// the question cannot be delivered: the customer will not answer what
+// they never got, and a person should see them now.
+func (s *Service) askFailedTx(tx Tx, question Message, reason string) error {
+	key := askingKey(question.Channel, question.Thread)
+	var a asking
+	if waiting, err := getJSONMeta(tx, metaAsking+key, &a); err != nil || !waiting {
+		return err
+	}
+	return s.openAsked(tx, key, a, "the question could not be delivered: "+reason, nil, &filing{})
+}
+
+// endAskingTx files the messages a conversation's asking holds onto the
+// thread's active ticket, when the thread has one after all (an agent
+// reopened the conversation's earlier ticket while the bot waited).
+func (s *Service) endAskingTx(tx Tx, ticketID, channel, thread string) error {
+	key := askingKey(channel, thread)
+	var a asking
+	if waiting, err := getJSONMeta(tx, metaAsking+key, &a); err != nil || !waiting {
+		return err
+	}
+	msgs, err := askedMessages(tx, a, nil)
+	if err != nil {
+		return err
+	}
+	if err := forgetAsking(tx, key); err != nil {
+		return err
+	}
+	for _, m := range msgs {
+		if err := s.appendMessage(tx, ticketID, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // openAsked opens the ticket of a conversation the bot asked on, from
@@ -199,6 +251,36 @@ func (s *Service) fireAsk(tx Tx, tm Timer, f *filing) error {
 // message being filed) and what the bot asked; why says why it opens with
 // fields still missing.
 func (s *Service) openAsked(tx Tx, key string, a asking, why string, current *Message, f *filing) error {
+	msgs, err := askedMessages(tx, a, current)
+	if err != nil {
+		return err
+	}
+	if err := forgetAsking(tx, key); err != nil {
+		return err
+	}
+	active, err := tx.ActiveTicket(msgs[0].Channel, msgs[0].Thread)
+	if err != nil {
+		return err
+	}
+	if active != "" { // the thread got a ticket meanwhile: the messages join it
+		for _, m := range msgs {
+			if err := s.appendMessage(tx, active, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	sq, err := s.sequelOf(tx, *msgs[0], s.cfg.Now())
+	if err != nil {
+		return err
+	}
+	sq.reopen = false // the conversation was the bot's since: a new ticket
+	return s.openTicket(tx, msgs[0], a.Reading, sq, f, opening{later: msgs[1:], asked: a.Asked, missing: a.Missing, why: why})
+}
+
+// askedMessages are the customer's messages an asking holds, oldest
+// first; current, when given, stands for the one being filed.
+func askedMessages(tx ReadTx, a asking, current *Message) ([]*Message, error) {
 	msgs := make([]*Message, 0, len(a.Messages))
 	for _, id := range a.Messages {
 		if current != nil && id == current.ID {
@@ -207,22 +289,18 @@ func (s *Service) openAsked(tx Tx, key string, a asking, why string, current *Me
 		}
 		m, err := tx.Message(id)
 		if err != nil {
-			return fmt.Errorf("a message of the conversation the bot asked on: %w", err)
+			return nil, fmt.Errorf("a message of the conversation the bot asked on: %w", err)
 		}
 		msgs = append(msgs, &m)
 	}
+	return msgs, nil
+}
+
+func forgetAsking(tx Tx, key string) error {
 	if err := tx.DeleteMeta(metaAsking + key); err != nil {
 		return err
 	}
-	if err := tx.DeleteTimer(timerAskID + key); err != nil {
-		return err
-	}
-	sq, err := s.sequelOf(tx, *msgs[0], s.cfg.Now())
-	if err != nil {
-		return err
-	}
-	sq.reopen = false // the conversation was the bot's since: a new ticket
-	return s.openTicket(tx, msgs[0], a.Reading, sq, f, opening{later: msgs[1:], asked: a.Asked, missing: a.Missing, why: why})
+	return tx.DeleteTimer(timerAskID + key)
 }
 
 // contactOf is the contact m's sender is, or none yet (the ticket makes

@@ -1,6 +1,8 @@
 package ticketcore_test
 
 import (
+	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -106,5 +108,69 @@ func TestAskingGivesUp(t *testing.T) {
 	d.settled("T-000003")
 	if tk := d.ticket("T-000003"); tk.Thread != "u3" {
 		t.Errorf("T-000003 is on %s, want u3", tk.Thread)
+	}
+}
+
+// While the bot asks on a thread, an agent reopens the thread's earlier
+// ticket: the waiting message and the answer join that ticket, and the
+// bot stops waiting — no second ticket for the conversation.
+func TestAskingEndsWhenTheThreadHasATicket(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	ctx := context.Background()
+	d.sendFrom("e0", "u1", "", "consult: 你好")
+	d.settled("T-000001")
+	d.change("T-000001", ticketcore.StatusSolved)
+	d.clock.Advance(8 * 24 * time.Hour) // past the reopen window: a new ticket, so the bot asks
+	d.sendFrom("e1", "u1", "", "refund: 退款")
+	d.eventually("the question", func() bool { return len(questions(d.ch, "u1")) == 1 })
+	open := ticketcore.StatusOpen
+	if _, err := d.svc.Change(ctx, "T-000001", "zhao", ticketcore.Patch{Status: &open}); err != nil {
+		t.Fatal(err)
+	}
+	d.sendFrom("e2", "u1", "", "other: order 2026040312345678")
+	d.eventually("both messages on T-000001", func() bool {
+		var texts []string
+		for _, e := range d.ticket("T-000001").Timeline {
+			if e.Type == ticketcore.EntryMessage {
+				texts = append(texts, e.Text)
+			}
+		}
+		return slices.Equal(texts, []string{"consult: 你好", "refund: 退款", "other: order 2026040312345678"})
+	})
+	d.clock.Advance(time.Hour) // the bot's timeout is long past: it opens nothing
+	d.sendFrom("e3", "u2", "", "consult: 在吗")
+	if tk := d.settled("T-000002"); tk.Thread != "u2" {
+		t.Errorf("T-000002 is on %s, want the next customer's u2", tk.Thread)
+	}
+}
+
+// A thread as long as a store key may be is asked about like any other:
+// the asking's keys are hashed.
+func TestAskingOnALongThread(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	thread := strings.Repeat("x", 4000)
+	d.sendFrom("e1", thread, "", "refund: 退款")
+	d.eventually("the question", func() bool { return len(questions(d.ch, thread)) == 1 })
+	d.sendFrom("e2", thread, "", "other: order 2026040312345678")
+	if tk := d.settled("T-000001"); tk.Thread != thread || tk.Fields["order_id"] == "" {
+		t.Errorf("the ticket: %+v", tk)
+	}
+}
+
+// A question that cannot be delivered opens the ticket at once: the
+// customer will not answer what they never got.
+func TestAskingQuestionUndeliverable(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	d.ch.failWith(func(out channels.Outbound) error {
+		if out.Kind == ticketcore.KindAsk {
+			return channels.Permanent(errors.New("the customer's window is closed"))
+		}
+		return nil
+	})
+	d.sendFrom("e1", "u1", "", "refund: 退款")
+	tk := d.settled("T-000001")
+	if !slices.Equal(tk.Missing, []string{"order_id"}) ||
+		!slices.ContainsFunc(tk.Timeline, func(e ticketcore.Entry) bool { return strings.Contains(e.Reason, "could not be delivered") }) {
+		t.Errorf("the ticket: missing %v, timeline %+v", tk.Missing, tk.Timeline)
 	}
 }

@@ -221,6 +221,11 @@ func (s *Service) failTx(tx Tx, m Message, reason string, now time.Time) error {
 			return err
 		}
 	}
+	if m.Kind == KindAsk {
+		if err := s.askFailedTx(tx, m, reason); err != nil {
+			return err
+		}
+	}
 	if m.TicketID != "" && toCustomer(m) {
 		text := fmt.Sprintf("工单 %s 的回复未能送达客户：%s", m.TicketID, reason)
 		if err := s.tellAssignee(tx, m.TicketID, notify.KindDeliveryFail, text, now); err != nil {

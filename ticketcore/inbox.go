@@ -298,6 +298,9 @@ func (s *Service) fileTx(tx Tx, m *Message, ex *nlu.Extraction, f *filing) error
 		return err
 	}
 	if active != "" {
+		if err := s.endAskingTx(tx, active, m.Channel, m.Thread); err != nil {
+			return err
+		}
 		err = s.appendMessage(tx, active, m)
 	} else {
 		err = s.fileUnanswered(tx, m, ex, f)

@@ -57,7 +57,7 @@ func (s *Service) fire(ctx context.Context, tm Timer) error {
 			return s.firePage(tx, tm, now)
 		case timerAsk:
 			if s.desk != nil {
-				return s.fireAsk(tx, tm, &f)
+				return s.fireAsk(tx, tm, now, &f)
 			}
 		}
 		s.log.Error("dropping a timer of an unknown kind", "timer", tm.ID, "kind", tm.Kind)
