@@ -89,6 +89,11 @@ func TestNLUSettings(t *testing.T) {
 	if _, err := loadConfig("", []string{"LOOPDESK_NLU_EXTRACTOR=cascade"}); err == nil || !strings.Contains(err.Error(), "nlu.llm.model") {
 		t.Errorf("cascade without a model: %v", err)
 	}
+	slow := []string{"LOOPDESK_NLU_EXTRACTOR=cascade", "LOOPDESK_NLU_LLM_MODEL=m", "LOOPDESK_NLU_LLM_BASE_URL=http://localhost:11434/v1",
+		"LOOPDESK_NLU_TIMEOUT=5s"} // the LLM's own timeout is its default, 8s: past the extraction's
+	if _, err := loadConfig("", slow); err == nil || !strings.Contains(err.Error(), "8s") {
+		t.Errorf("an extraction timeout shorter than the LLM's default: %v", err)
+	}
 	var out, errOut bytes.Buffer
 	code := run(context.Background(), []string{"nlu", "eval", "--extractor", "regex", devSet}, &out, &errOut)
 	if code != 2 || !strings.Contains(errOut.String(), "none of rules, llm, cascade") {

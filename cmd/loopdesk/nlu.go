@@ -2,7 +2,7 @@ package main
 
 import (
 	"bytes"
-	"errors"
+	"cmp"
 	"fmt"
 	"io/fs"
 	"os"
@@ -42,8 +42,9 @@ func (c NLUConfig) validate() error {
 	if c.LLM.Model == "" || c.LLM.BaseURL == "" && c.LLM.APIKey == "" {
 		return fmt.Errorf("nlu.extractor %s needs nlu.llm.model and nlu.llm.base_url (or nlu.llm.api_key for OpenAI)", c.Extractor)
 	}
-	if c.Timeout > 0 && c.LLM.Timeout >= c.Timeout {
-		return errors.New("nlu.llm.timeout must be shorter than nlu.timeout, or every slow call ends without the rules' fallback")
+	if c.Timeout > 0 && cmp.Or(c.LLM.Timeout, llm.DefaultTimeout) >= c.Timeout {
+		return fmt.Errorf("nlu.llm.timeout (%v) must be shorter than nlu.timeout (%v), or a slow call ends without the rules' fallback",
+			cmp.Or(c.LLM.Timeout, llm.DefaultTimeout), c.Timeout)
 	}
 	return nil
 }

@@ -50,7 +50,7 @@ type turn struct {
 // reply makes one completion (with its retries), parses the answer and
 // counts the call by what came back.
 func (e *Extractor) reply(ctx context.Context, req openai.ChatCompletionRequest) (turn, error) {
-	resp, err := e.complete(ctx, req)
+	resp, err := e.complete(ctx, e.extraction, req)
 	if err != nil {
 		return turn{}, err
 	}

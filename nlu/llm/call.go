@@ -21,16 +21,24 @@ var (
 	errBusy        = fmt.Errorf("%w: too many calls in flight", nlu.ErrUnavailable)
 )
 
-// complete sends req, retrying 429 and 5xx answers with backoff. Each
-// attempt passes the breaker and counts in the metrics; a failure is an
-// *nlu.ExtractError with the reason of the last attempt.
-func (e *Extractor) complete(ctx context.Context, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
+// lane is a kind of call with its own timeout and breaker: summaries,
+// long and rare, neither share extraction's per-call timeout nor count
+// against its breaker.
+type lane struct {
+	breaker *breaker
+	timeout time.Duration
+}
+
+// complete sends req on l, retrying 429 and 5xx answers with backoff.
+// Each attempt passes l's breaker and counts in the metrics; a failure is
+// an *nlu.ExtractError with the reason of the last attempt.
+func (e *Extractor) complete(ctx context.Context, l lane, req openai.ChatCompletionRequest) (openai.ChatCompletionResponse, error) {
 	for attempt := 0; ; attempt++ {
-		tk, ok := e.breaker.allow()
+		tk, ok := l.breaker.allow()
 		if !ok {
 			return openai.ChatCompletionResponse{}, &nlu.ExtractError{Reason: nlu.FallbackBreakerOpen, Err: errBreakerOpen}
 		}
-		resp, hint, err := e.attempt(ctx, req, tk)
+		resp, hint, err := e.attempt(ctx, l, req, tk)
 		if err == nil {
 			return resp, nil
 		}
@@ -51,13 +59,13 @@ func (e *Extractor) complete(ctx context.Context, req openai.ChatCompletionReque
 // attempt is one call with its own timeout. A successful HTTP exchange is
 // left for the caller to count (it knows whether the JSON was usable);
 // failures are counted here.
-func (e *Extractor) attempt(ctx context.Context, req openai.ChatCompletionRequest, tk ticket) (openai.ChatCompletionResponse, time.Duration, error) {
+func (e *Extractor) attempt(ctx context.Context, l lane, req openai.ChatCompletionRequest, tk ticket) (openai.ChatCompletionResponse, time.Duration, error) {
 	hint := &retryHint{}
-	callCtx, cancel := context.WithTimeout(withRetryHint(ctx, hint), e.cfg.Timeout)
+	callCtx, cancel := context.WithTimeout(withRetryHint(ctx, hint), l.timeout)
 	resp, err := e.client.CreateChatCompletion(callCtx, req)
 	cancel()
 	if err == nil {
-		e.breaker.record(tk, succeeded)
+		l.breaker.record(tk, succeeded)
 		return resp, 0, nil
 	}
 	reason := classify(err)
@@ -65,9 +73,9 @@ func (e *Extractor) attempt(ctx context.Context, req openai.ChatCompletionReques
 	if errors.Is(ctx.Err(), context.Canceled) {
 		// The caller gave up (shutting down); the server may be fine. A
 		// caller's deadline passing while the server thinks still counts.
-		e.breaker.record(tk, abandoned)
+		l.breaker.record(tk, abandoned)
 	} else {
-		e.breaker.record(tk, failed)
+		l.breaker.record(tk, failed)
 	}
 	return resp, hint.after, &nlu.ExtractError{Reason: reason, Err: fmt.Errorf("chat completion: %w", err)}
 }

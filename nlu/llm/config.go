@@ -19,6 +19,11 @@ import (
 // for results of this extractor.
 const Name = "llm"
 
+// DefaultTimeout bounds a call for an extraction unless Config.Timeout says
+// otherwise; the caller's own deadline must leave room past it for the
+// rules' fallback.
+const DefaultTimeout = 8 * time.Second
+
 // Modes of asking for structured output, in order of preference: not every
 // server supports each (Config.Mode).
 const (
@@ -95,6 +100,8 @@ type Config struct {
 	RepairPrompt string
 	// Timeout bounds each call to the server. Defaults to 8s.
 	Timeout time.Duration
+	// SummaryTimeout bounds each call for a summary. Defaults to 30s.
+	SummaryTimeout time.Duration
 	// Retries is how many times a call answered with 429 or 5xx is
 	// repeated. Defaults to 2; negative means none.
 	Retries int
@@ -217,7 +224,8 @@ func (cfg Config) withDefaults() Config {
 	cfg.Mode = cmp.Or(cfg.Mode, ModeJSONSchema)
 	cfg.Prompt = cmp.Or(cfg.Prompt, "extract.v1")
 	cfg.RepairPrompt = cmp.Or(cfg.RepairPrompt, "repair.v1")
-	set(&cfg.Timeout, 8*time.Second)
+	set(&cfg.Timeout, DefaultTimeout)
+	set(&cfg.SummaryTimeout, 30*time.Second)
 	set(&cfg.Backoff, 500*time.Millisecond)
 	set(&cfg.MaxBackoff, 5*time.Second)
 	set(&cfg.Breaker.Cooldown, 30*time.Second)
@@ -262,7 +270,7 @@ func (cfg Config) validate() error {
 		return fmt.Errorf("llm: mode %q is not one of %s, %s, %s", cfg.Mode, ModeJSONSchema, ModeTools, ModeJSONObject)
 	case len(cfg.Intents) == 0 || len(cfg.Priorities) == 0:
 		return fmt.Errorf("llm: intents and priorities must not be empty")
-	case cfg.Timeout < 0 || cfg.Backoff < 0 || cfg.MaxBackoff < 0:
+	case cfg.Timeout < 0 || cfg.SummaryTimeout < 0 || cfg.Backoff < 0 || cfg.MaxBackoff < 0:
 		return fmt.Errorf("llm: timeout and backoff must not be negative")
 	}
 	if cfg.BaseURL != "" {

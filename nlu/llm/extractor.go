@@ -26,7 +26,8 @@ type Extractor struct {
 	byKey      map[string]fieldCheck
 	shots      []shot
 	sem        chan struct{} // nil: no concurrency limit
-	breaker    *breaker
+	extraction lane
+	summaries  lane
 	metrics    *metrics
 }
 
@@ -48,7 +49,8 @@ func New(cfg Config) (*Extractor, error) {
 		intents:    set(cfg.Intents),
 		priorities: set(cfg.Priorities),
 		byKey:      map[string]fieldCheck{},
-		breaker:    newBreaker(cfg.Breaker, cfg.Now),
+		extraction: lane{breaker: newBreaker(cfg.Breaker, cfg.Now), timeout: cfg.Timeout},
+		summaries:  lane{breaker: newBreaker(cfg.Breaker, cfg.Now), timeout: cfg.SummaryTimeout},
 	}
 	for _, f := range cfg.Fields {
 		c := newFieldCheck(f)

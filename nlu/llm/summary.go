@@ -15,18 +15,16 @@ import (
 const summaryMaxTokens = 300
 
 // Summarize writes a short summary of a ticket's conversation for agents
-// (ticketcore's Summarizer). It goes through the same server, retries,
-// breaker and concurrency limit as Extract, with personal data replaced
-// by placeholders and restored in the summary unless redaction is off.
+// (ticketcore's Summarizer), on the same server with the same retries,
+// with personal data replaced by placeholders and restored in the summary
+// unless redaction is off. Summaries have their own per-call timeout
+// (SummaryTimeout) and breaker, and take no place among extraction's
+// calls in flight (the caller makes one at a time): a long summary on a
+// slow model never pushes messages to the rules' fallback.
 func (e *Extractor) Summarize(ctx context.Context, lang string, lines []string) (string, error) {
 	if len(lines) == 0 {
 		return "", errors.New("llm: nothing to summarize")
 	}
-	release, ok := e.acquire()
-	if !ok {
-		return "", &nlu.ExtractError{Reason: nlu.FallbackBusy, Err: errBusy}
-	}
-	defer release()
 	text, ps := e.mask(strings.Join(lines, "\n"))
 	instruction := "用两三句中文概括这段客服对话：客户要什么、已经做了什么、还差什么。只写概括。"
 	if lang == nlu.LangEN {
@@ -36,7 +34,7 @@ func (e *Extractor) Summarize(ctx context.Context, lang string, lines []string) 
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: instruction},
 			{Role: openai.ChatMessageRoleUser, Content: text}}}
-	resp, err := e.complete(ctx, req)
+	resp, err := e.complete(ctx, e.summaries, req)
 	if err != nil {
 		return "", err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/loopdesk/loopdesk/nlu"
 	"github.com/loopdesk/loopdesk/nlu/llm"
@@ -42,5 +43,32 @@ func TestSummarize(t *testing.T) {
 	}
 	if _, err := model.Summarize(context.Background(), nlu.LangZH, nil); err == nil {
 		t.Error("an empty conversation was summarized")
+	}
+}
+
+// Summaries failing never open extraction's breaker: messages still reach
+// the model while summaries are refused.
+func TestSummariesHaveTheirOwnBreaker(t *testing.T) {
+	srv := llmtest.NewServer(t, func(r llmtest.Request) llmtest.Reply {
+		if r.Schema() == nil { // a summary
+			return llmtest.Reply{Status: 500}
+		}
+		return llmtest.Reply{Content: llmtest.Answer("logistics", "normal", nil, 0.9)}
+	})
+	model := newExtractor(t, srv, func(c *llm.Config) {
+		c.Retries = -1
+		c.Breaker = llm.BreakerConfig{Failures: 2, Cooldown: time.Hour}
+	})
+	lines := []string{"客户: 快递到哪了", "客服: 在路上"}
+	for range 3 {
+		if _, err := model.Summarize(context.Background(), nlu.LangZH, lines); err == nil {
+			t.Fatal("a 500 gave a summary")
+		}
+	}
+	if calls := srv.Calls(); calls != 2 {
+		t.Errorf("%d summary calls, want 2 before the summaries' breaker opens", calls)
+	}
+	if got, err := extract(t, model, "我的快递到哪了"); err != nil || got.Intent != "logistics" {
+		t.Errorf("an extraction after failed summaries: %+v, %v", got, err)
 	}
 }
