@@ -32,6 +32,10 @@ type AskingConfig struct {
 	// MaxAsks is how many times the bot asks before the ticket opens
 	// anyway. Defaults to 2.
 	MaxAsks int `yaml:"max_asks"`
+	// Grace is how long the customer may pause before the bot asks: one
+	// who sends "我要退款" and then "订单号 …" is not asked for what they
+	// were typing. Defaults to 3s; negative asks at once.
+	Grace time.Duration `yaml:"grace"`
 	// HandoffWords: a message containing one asks for a person, and the
 	// ticket opens at once. Defaults to DefaultHandoffWords.
 	HandoffWords []string `yaml:"handoff_words"`
@@ -43,6 +47,9 @@ var DefaultHandoffWords = []string{"人工", "真人", "客服人员", "human", 
 func (c *AskingConfig) applyDefaults() {
 	setDefault(&c.Timeout, 10*time.Minute)
 	setDefault(&c.MaxAsks, 2)
+	if c.Grace == 0 {
+		c.Grace = 3 * time.Second
+	}
 	if len(c.HandoffWords) == 0 {
 		c.HandoffWords = DefaultHandoffWords
 	}
@@ -65,9 +72,20 @@ type asking struct {
 	Missing  []string       `json:"missing"`
 	Asked    []string       `json:"asked"` // the questions, for the timeline
 	Since    time.Time      `json:"since"`
-	// Due is when the bot stops waiting: a timer claimed before the
-	// customer's last answer moved it finds it later than now.
+	// Due is when the bot asks (while Pending) or stops waiting: a timer
+	// claimed before the customer's last message moved it finds it later
+	// than now.
 	Due time.Time `json:"due"`
+	// Pending: the question waits for the customer to pause (Grace): who
+	// splits "我要退款" and "订单号 …" into two messages is not asked for
+	// what they are typing.
+	Pending bool `json:"pending,omitempty"`
+	// Where questions go: the conversation and the customer, with the
+	// channel's metadata of their latest message.
+	Channel string            `json:"channel"`
+	Thread  string            `json:"thread"`
+	To      channels.Party    `json:"to"`
+	Meta    map[string]string `json:"meta,omitempty"`
 }
 
 // askingKey names a conversation's asking: hashed, since a channel's
@@ -94,10 +112,11 @@ func (s *Service) askTx(tx Tx, m *Message, ex nlu.Extraction, f *filing) (bool, 
 		if len(need) == 0 || person {
 			return false, nil
 		}
-		a = asking{Messages: []string{m.ID}, Reading: ex, Missing: need, Since: now}
-		return true, s.askAgain(tx, m, &a, now)
+		a = asking{Messages: []string{m.ID}, Reading: ex, Missing: need, Since: now,
+			Channel: m.Channel, Thread: m.Thread, To: m.From, Meta: m.Meta}
+		return true, s.askSoon(tx, key, &a, now)
 	}
-	a.Messages = append(a.Messages, m.ID)
+	a.Messages, a.To, a.Meta = append(a.Messages, m.ID), m.From, m.Meta
 	a.Reading = answered(a.Reading, ex)
 	a.Missing = slices.DeleteFunc(a.Missing, func(k string) bool { return a.Reading.Fields[k] != "" })
 	switch {
@@ -107,8 +126,30 @@ func (s *Service) askTx(tx Tx, m *Message, ex nlu.Extraction, f *filing) (bool, 
 		return true, s.openAsked(tx, key, a, "the customer asked for a person", m, f)
 	case len(a.Asked) >= s.desk.cfg.Asking.MaxAsks:
 		return true, s.openAsked(tx, key, a, fmt.Sprintf("asked %d times", len(a.Asked)), m, f)
+	case a.Pending: // still typing: the question waits for the pause
+		return true, s.askSoon(tx, key, &a, now)
 	}
-	return true, s.askAgain(tx, m, &a, now)
+	return true, s.askAgain(tx, key, &a, now)
+}
+
+// askSoon keeps a with its question pending until the customer has paused
+// for the grace period (none: it asks now).
+func (s *Service) askSoon(tx Tx, key string, a *asking, now time.Time) error {
+	grace := s.desk.cfg.Asking.Grace
+	if grace <= 0 {
+		return s.askAgain(tx, key, a, now)
+	}
+	a.Pending, a.Due = true, now.Add(grace)
+	return s.keepAsking(tx, key, *a)
+}
+
+// keepAsking stores a and sets its timer to a.Due.
+func (s *Service) keepAsking(tx Tx, key string, a asking) error {
+	if err := putJSONMeta(tx, metaAsking+key, a); err != nil {
+		return err
+	}
+	return tx.ScheduleTimer(Timer{ID: timerAskID + key, Kind: timerAsk, Due: a.Due,
+		Data: map[string]string{"channel": a.Channel, "thread": a.Thread}})
 }
 
 // fieldsToAsk lists the fields the ticket type m would open lists in
@@ -168,17 +209,16 @@ func answered(so nlu.Extraction, ex nlu.Extraction) nlu.Extraction {
 	return so
 }
 
-// askAgain asks the customer for the missing fields on m's conversation,
-// keeps a and (re)sets the timeout.
-func (s *Service) askAgain(tx Tx, m *Message, a *asking, now time.Time) error {
-	key := askingKey(m.Channel, m.Thread)
-	text, err := s.cfg.Templates.Render(TemplateAsk, a.Reading.Lang, TemplateData{Name: m.From.Name,
+// askAgain asks the customer for the missing fields on a's conversation,
+// keeps a and sets the timeout.
+func (s *Service) askAgain(tx Tx, key string, a *asking, now time.Time) error {
+	text, err := s.cfg.Templates.Render(TemplateAsk, a.Reading.Lang, TemplateData{Name: a.To.Name,
 		Intent: a.Reading.Intent, Priority: a.Reading.Priority, Missing: fieldLabels(a.Missing, a.Reading.Lang)})
 	if err != nil {
 		return err
 	}
-	out := Message{Channel: m.Channel, Thread: m.Thread, Direction: channels.Out, To: m.From, Text: text,
-		Meta: m.Meta, At: now, Kind: KindAsk, Delivery: channels.DeliveryPending}
+	out := Message{Channel: a.Channel, Thread: a.Thread, Direction: channels.Out, To: a.To, Text: text,
+		Meta: a.Meta, At: now, Kind: KindAsk, Delivery: channels.DeliveryPending}
 	if err := tx.AddMessage(&out); err != nil {
 		return err
 	}
@@ -186,12 +226,8 @@ func (s *Service) askAgain(tx Tx, m *Message, a *asking, now time.Time) error {
 		return err
 	}
 	a.Asked = append(a.Asked, text)
-	a.Due = now.Add(s.desk.cfg.Asking.Timeout)
-	if err := putJSONMeta(tx, metaAsking+key, a); err != nil {
-		return err
-	}
-	return tx.ScheduleTimer(Timer{ID: timerAskID + key, Kind: timerAsk, Due: a.Due,
-		Data: map[string]string{"channel": m.Channel, "thread": m.Thread}})
+	a.Pending, a.Due = false, now.Add(s.desk.cfg.Asking.Timeout)
+	return s.keepAsking(tx, key, *a)
 }
 
 // fireAsk opens the ticket of a conversation whose customer did not
@@ -206,6 +242,9 @@ func (s *Service) fireAsk(tx Tx, tm Timer, now time.Time, f *filing) error {
 	if now.Before(a.Due) {
 		tm.Due = a.Due
 		return tx.ScheduleTimer(tm)
+	}
+	if a.Pending { // the customer paused: now the question
+		return s.askAgain(tx, key, &a, now)
 	}
 	return s.openAsked(tx, key, a, "no answer within "+s.desk.cfg.Asking.Timeout.String(), nil, f)
 }

@@ -3,6 +3,7 @@ package ticketcore_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -23,13 +24,43 @@ func questions(ch *fakeChannel, thread string) []string {
 	return out
 }
 
+// sendFiled sends text from a customer and waits until it is filed.
+func (d *desk) sendFiled(external, thread, text string) {
+	d.t.Helper()
+	r, err := d.svc.HandleMessage(context.Background(), channels.Message{Channel: channels.API,
+		ExternalID: external, Thread: thread, From: channels.Party{ID: thread, Name: "客户"}, Text: text})
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	d.eventually("message "+external+" filed", func() bool {
+		var queued bool
+		err := d.store.View(context.Background(), func(tx ticketcore.ReadTx) error {
+			var err error
+			queued, err = tx.InInbox(r.MessageID)
+			return err
+		})
+		return err == nil && !queued
+	})
+}
+
+// asked sends text, lets the customer pause past the grace period, and
+// waits for the bot's n-th question on the thread.
+func (d *desk) asked(external, thread, text string, n int) {
+	d.t.Helper()
+	d.sendFiled(external, thread, text)
+	d.clock.Advance(grace)
+	d.eventually(fmt.Sprintf("question %d on %s", n, thread[:min(len(thread), 8)]), func() bool { return len(questions(d.ch, thread)) == n })
+}
+
+// grace is the embedded desk's pause before the bot asks.
+const grace = 3 * time.Second
+
 // A refund without its order number gets the question first; the answer
 // completes the ticket, which opens with both messages and the question
 // on its timeline.
 func TestAskingForAMissingField(t *testing.T) {
 	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
-	d.sendFrom("e1", "u1", "", "refund: 不想要了，退款吧")
-	d.eventually("the question", func() bool { return len(questions(d.ch, "u1")) == 1 })
+	d.asked("e1", "u1", "refund: 不想要了，退款吧", 1)
 	if q := questions(d.ch, "u1")[0]; !strings.Contains(q, "订单号") || !strings.Contains(q, "人工") {
 		t.Errorf("the question: %q", q)
 	}
@@ -62,8 +93,7 @@ func TestAskingForAMissingField(t *testing.T) {
 // with the field marked missing.
 func TestAskingHandsOverToAPerson(t *testing.T) {
 	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
-	d.sendFrom("e1", "u1", "", "refund: 退款")
-	d.eventually("the question", func() bool { return len(questions(d.ch, "u1")) == 1 })
+	d.asked("e1", "u1", "refund: 退款", 1)
 	d.sendFrom("e2", "u1", "", "other: 转人工")
 	tk := d.settled("T-000001")
 	if !slices.Equal(tk.Missing, []string{"order_id"}) || tk.Intent != "refund" {
@@ -84,11 +114,9 @@ func TestAskingHandsOverToAPerson(t *testing.T) {
 // who answers without the field is asked max_asks times, then gets it.
 func TestAskingGivesUp(t *testing.T) {
 	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
-	d.sendFrom("e1", "u1", "", "refund: 退款")
-	d.eventually("the question", func() bool { return len(questions(d.ch, "u1")) == 1 })
+	d.asked("e1", "u1", "refund: 退款", 1)
 	d.clock.Advance(9 * time.Minute)
-	d.sendFrom("e2", "u2", "", "refund: 也要退款")
-	d.eventually("the second customer's question", func() bool { return len(questions(d.ch, "u2")) == 1 })
+	d.asked("e2", "u2", "refund: 也要退款", 1)
 	d.noTicket("T-000001")
 	d.clock.Advance(2 * time.Minute) // u1's 10 minutes are up, u2's not
 	tk := d.settled("T-000001")
@@ -96,8 +124,7 @@ func TestAskingGivesUp(t *testing.T) {
 		!slices.ContainsFunc(tk.Timeline, func(e ticketcore.Entry) bool { return strings.Contains(e.Reason, "no answer within 10m") }) {
 		t.Errorf("the ticket after the timeout: %+v", tk)
 	}
-	d.sendFrom("e3", "u2", "", "other: 嗯")
-	d.eventually("the second question", func() bool { return len(questions(d.ch, "u2")) == 2 })
+	d.asked("e3", "u2", "other: 嗯", 2)
 	d.sendFrom("e4", "u2", "", "other: 不记得了")
 	tk = d.settled("T-000002")
 	if tk.Thread != "u2" || tk.Waiting != 3 || !slices.Equal(tk.Missing, []string{"order_id"}) {
@@ -121,8 +148,7 @@ func TestAskingEndsWhenTheThreadHasATicket(t *testing.T) {
 	d.settled("T-000001")
 	d.change("T-000001", ticketcore.StatusSolved)
 	d.clock.Advance(8 * 24 * time.Hour) // past the reopen window: a new ticket, so the bot asks
-	d.sendFrom("e1", "u1", "", "refund: 退款")
-	d.eventually("the question", func() bool { return len(questions(d.ch, "u1")) == 1 })
+	d.asked("e1", "u1", "refund: 退款", 1)
 	open := ticketcore.StatusOpen
 	if _, err := d.svc.Change(ctx, "T-000001", "zhao", ticketcore.Patch{Status: &open}); err != nil {
 		t.Fatal(err)
@@ -149,8 +175,7 @@ func TestAskingEndsWhenTheThreadHasATicket(t *testing.T) {
 func TestAskingOnALongThread(t *testing.T) {
 	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
 	thread := strings.Repeat("x", 4000)
-	d.sendFrom("e1", thread, "", "refund: 退款")
-	d.eventually("the question", func() bool { return len(questions(d.ch, thread)) == 1 })
+	d.asked("e1", thread, "refund: 退款", 1)
 	d.sendFrom("e2", thread, "", "other: order 2026040312345678")
 	if tk := d.settled("T-000001"); tk.Thread != thread || tk.Fields["order_id"] == "" {
 		t.Errorf("the ticket: %+v", tk)
@@ -167,10 +192,27 @@ func TestAskingQuestionUndeliverable(t *testing.T) {
 		}
 		return nil
 	})
-	d.sendFrom("e1", "u1", "", "refund: 退款")
+	d.sendFiled("e1", "u1", "refund: 退款")
+	d.clock.Advance(grace)
 	tk := d.settled("T-000001")
 	if !slices.Equal(tk.Missing, []string{"order_id"}) ||
 		!slices.ContainsFunc(tk.Timeline, func(e ticketcore.Entry) bool { return strings.Contains(e.Reason, "could not be delivered") }) {
 		t.Errorf("the ticket: missing %v, timeline %+v", tk.Missing, tk.Timeline)
 	}
+}
+
+// A customer who splits their request ("退款", then the order number) is
+// not asked for what they were typing: the bot waits for a pause.
+func TestAskingWaitsForAPause(t *testing.T) {
+	d := newDesk(t, at("2026-04-07 10:00:00"), nil)
+	d.sendFiled("e1", "u1", "refund: 退款")
+	d.clock.Advance(grace / 2)
+	d.sendFiled("e2", "u1", "other: 嗯") // still typing: the pause starts again
+	d.clock.Advance(grace / 2)
+	d.sendFiled("e3", "u1", "other: order 2026040312345678")
+	tk := d.settled("T-000001")
+	if q := questions(d.ch, "u1"); len(q) != 0 || tk.Waiting != 3 || tk.Fields["order_id"] == "" {
+		t.Errorf("questions %q; ticket waiting %d, fields %v", q, tk.Waiting, tk.Fields)
+	}
+	d.asked("e4", "u2", "refund: 退款", 1) // one who pauses is asked
 }
