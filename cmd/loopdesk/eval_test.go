@@ -12,7 +12,6 @@ import (
 
 	"github.com/loopdesk/loopdesk/nlu"
 	"github.com/loopdesk/loopdesk/nlu/llm/llmtest"
-	"github.com/loopdesk/loopdesk/redact"
 )
 
 const devSet = "../../nlu/testdata/dev.jsonl"
@@ -111,7 +110,7 @@ func writeConfig(t *testing.T, src string) string {
 }
 
 // devGoldServer answers every request with the gold label of the dev
-// message it carries (masked values as their placeholders), as a tool call.
+// message it carries, as a tool call.
 func devGoldServer(t *testing.T) *llmtest.Server {
 	f, err := os.Open(devSet)
 	if err != nil {
@@ -122,22 +121,9 @@ func devGoldServer(t *testing.T) *llmtest.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	answers := map[string]string{}
-	for _, ex := range examples {
-		masked, ps := redact.Pseudonymize(ex.Text)
-		fields := map[string]string{}
-		for k, v := range ex.Fields {
-			fields[k] = v
-			for _, ph := range ps.Placeholders() {
-				if orig, _ := ps.Original(ph); strings.Contains(strings.ToLower(strings.NewReplacer(" ", "", "-", "").Replace(orig)), v) {
-					fields[k] = ph
-				}
-			}
-		}
-		answers[strings.TrimSpace(masked)] = llmtest.Answer(ex.Intent, ex.Priority, fields, 0.95)
-	}
+	gold := llmtest.Gold(examples)
 	return llmtest.NewServer(t, func(r llmtest.Request) llmtest.Reply {
-		a, ok := answers[r.Message()]
+		a, ok := gold(r)
 		if !ok {
 			t.Errorf("request %d carries no dev message", r.N)
 			return llmtest.Reply{Status: 500}

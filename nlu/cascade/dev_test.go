@@ -3,13 +3,11 @@ package cascade_test
 import (
 	"context"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/loopdesk/loopdesk/nlu"
 	"github.com/loopdesk/loopdesk/nlu/cascade"
 	"github.com/loopdesk/loopdesk/nlu/llm/llmtest"
-	"github.com/loopdesk/loopdesk/redact"
 )
 
 // Acceptance 2: the cascade on the dev set, with a scripted server that
@@ -69,46 +67,16 @@ func testCascadeOn(t *testing.T, path string) {
 	}
 }
 
-// goldServer answers each request with the gold label of the dev message
-// it carries, writing masked values as their placeholders, the way a
-// model that read the message right would.
+// goldServer answers each request with the gold label of the message it
+// carries.
 func goldServer(t *testing.T, examples []nlu.Example) *llmtest.Server {
-	type gold struct {
-		ex nlu.Example
-		ps *redact.Pseudonyms
-	}
-	byMasked := map[string]gold{}
-	for _, ex := range examples {
-		masked, ps := redact.Pseudonymize(ex.Text)
-		byMasked[strings.TrimSpace(masked)] = gold{ex, ps}
-	}
+	gold := llmtest.Gold(examples)
 	return llmtest.NewServer(t, func(r llmtest.Request) llmtest.Reply {
-		g, ok := byMasked[r.Message()]
+		a, ok := gold(r)
 		if !ok {
-			t.Errorf("request %d carries no dev message: %q", r.N, r.Message())
+			t.Errorf("request %d carries no labeled message: %q", r.N, r.Message())
 			return llmtest.Reply{Status: 500}
 		}
-		fields := map[string]string{}
-		for k, v := range g.ex.Fields {
-			fields[k] = placeholderOf(v, g.ps)
-		}
-		return llmtest.Reply{Content: llmtest.Answer(g.ex.Intent, g.ex.Priority, fields, 0.95)}
+		return llmtest.Reply{Content: a}
 	})
-}
-
-// placeholderOf is the placeholder standing for the gold value v, or v.
-func placeholderOf(v string, ps *redact.Pseudonyms) string {
-	for _, ph := range ps.Placeholders() {
-		orig, _ := ps.Original(ph)
-		digits := strings.Map(func(r rune) rune {
-			if '0' <= r && r <= '9' {
-				return r
-			}
-			return -1
-		}, orig)
-		if strings.ToLower(orig) == v || strings.HasSuffix(digits, v) && len(v) == 11 {
-			return ph
-		}
-	}
-	return v
 }
