@@ -21,7 +21,7 @@ const usage = `loopdesk — omnichannel messaging gateway and ticket system
 
 Usage:
   loopdesk serve [--config FILE] [--addr HOST:PORT] [--data DIR]
-  loopdesk nlu eval [--extractor rules] [--config FILE] [--json] [-v] FILE.jsonl
+  loopdesk nlu eval [--extractor rules|llm|cascade] [--config FILE] [--json] [-v] FILE.jsonl
   loopdesk rules test [--config FILE] ticket.json
   loopdesk token --name NAME [--role admin|agent|viewer]
   loopdesk version
