@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/loopdesk/loopdesk/channels/channeltest"
 	"github.com/loopdesk/loopdesk/nlu"
 	"github.com/loopdesk/loopdesk/nlu/llm"
 	"github.com/loopdesk/loopdesk/nlu/llm/llmtest"
@@ -303,7 +304,7 @@ func TestBreaker(t *testing.T) {
 		}
 		return llmtest.Reply{Content: llmtest.Answer("other", "low", nil, 1)}
 	})
-	clock := &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clock := channeltest.NewClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	reg := prometheus.NewRegistry()
 	ext := newExtractor(t, srv, func(c *llm.Config) {
 		c.Retries, c.Now, c.Registerer = -1, clock.Now, reg
@@ -423,23 +424,6 @@ func TestNewValidates(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "sk-secret") {
 		t.Errorf("error %v", err)
 	}
-}
-
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
 }
 
 // counters returns the values of a counter vector by its one label.

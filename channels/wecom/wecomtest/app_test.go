@@ -44,7 +44,7 @@ func TestAppSendRules(t *testing.T) {
 	if n := s.DroppedAppMessages(); n != 1 {
 		t.Errorf("DroppedAppMessages = %d, want 1", n)
 	}
-	c.Advance(time.Minute)
+	c.Add(time.Minute)
 	wantErr(t, post(t, s, "/cgi-bin/message/send", tok, textTo("alice", "a minute later")), 0)
 	if n := len(s.AppMessages()); n != 32 {
 		t.Errorf("%d messages, want 32", n)

@@ -14,31 +14,17 @@ import (
 
 	"github.com/silenceper/wechat/v2/util"
 
+	"github.com/loopdesk/loopdesk/channels/channeltest"
 	"github.com/loopdesk/loopdesk/channels/wecom/wecomtest"
 )
 
-// clock is an injectable, settable clock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newClock is the tests' clock, at a fixed start.
+func newClock() *channeltest.Clock {
+	return channeltest.NewClock(time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC))
 }
 
 // newDouble starts a double with a fixed key and the given clock.
-func newDouble(t *testing.T, c *clock) *wecomtest.Server {
+func newDouble(t *testing.T, c *channeltest.Clock) *wecomtest.Server {
 	t.Helper()
 	cfg := wecomtest.Config{
 		CorpID:         "wx5823bf96d3bd56c7",

@@ -102,7 +102,7 @@ func TestSyncRequestRules(t *testing.T) {
 	wantErr(t, post(t, s, "/cgi-bin/kf/sync_msg", tok, map[string]any{"open_kfid": "wk1", "cursor": "garbage"}), wecomtest.ErrCodeInvalidParameter)
 	wantErr(t, post(t, s, "/cgi-bin/kf/sync_msg", tok, map[string]any{"open_kfid": "wk1", "token": "ENCforged"}), wecomtest.ErrCodeInvalidMsgToken)
 
-	c.Advance(11 * time.Minute)
+	c.Add(11 * time.Minute)
 	tok = token(t, s, "kf-secret")
 	wantErr(t, post(t, s, "/cgi-bin/kf/sync_msg", tok, map[string]any{"open_kfid": "wk1", "token": notice.Token}), wecomtest.ErrCodeInvalidMsgToken)
 	wantErr(t, post(t, s, "/cgi-bin/kf/sync_msg", tok, map[string]any{"open_kfid": "wk1"}), 0)
@@ -164,11 +164,11 @@ func TestSendWindow(t *testing.T) {
 		t.Errorf("errmsg %q", a.ErrMsg)
 	}
 
-	c.Advance(time.Hour)
+	c.Add(time.Hour)
 	s.AddKFMessages("wk1", wecomtest.KFMessage{ExternalUserID: "wm1", Text: "still there?"})
 	wantErr(t, send("", "the window reopened"), 0)
 
-	c.Advance(48*time.Hour + time.Second)
+	c.Add(48*time.Hour + time.Second)
 	tok = token(t, s, "kf-secret")
 	a = send("", "too late")
 	wantErr(t, a, wecomtest.ErrCodeSendTimeLimit)
@@ -280,7 +280,7 @@ func TestWelcome(t *testing.T) {
 	wantErr(t, post(t, s, "/cgi-bin/kf/send_msg_on_event", tok, welcome), wecomtest.ErrCodeInvalidParameter) // once
 
 	late, _, _ := s.EnterSession("wk1", "wm2")
-	c.Advance(21 * time.Second)
+	c.Add(21 * time.Second)
 	tok = token(t, s, "kf-secret")
 	welcome["code"] = late
 	wantErr(t, post(t, s, "/cgi-bin/kf/send_msg_on_event", tok, welcome), wecomtest.ErrCodeInvalidParameter) // 20 s

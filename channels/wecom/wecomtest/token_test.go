@@ -25,7 +25,7 @@ func TestGetToken(t *testing.T) {
 		t.Fatal("the app and kf secrets got the same token")
 	}
 
-	c.Advance(time.Hour)
+	c.Add(time.Hour)
 	again := get(t, s, "/cgi-bin/gettoken?corpid=wx5823bf96d3bd56c7&corpsecret=app-secret")
 	if again.AccessToken != app || again.ExpiresIn != 3600 {
 		t.Errorf("within validity got %q expires_in %d, want the same token with 3600 s left", again.AccessToken, again.ExpiresIn)
@@ -52,7 +52,7 @@ func TestTokenChecks(t *testing.T) {
 	wantErr(t, post(t, s, "/cgi-bin/message/send", kf, map[string]any{"touser": "a", "msgtype": "text", "agentid": 218, "text": map[string]string{"content": "x"}}), wecomtest.ErrCodeInvalidToken)
 	wantErr(t, sync(""), wecomtest.ErrCodeMissingToken)
 
-	c.Advance(7200 * time.Second)
+	c.Add(7200 * time.Second)
 	wantErr(t, sync(kf), wecomtest.ErrCodeTokenExpired)
 	fresh := token(t, s, "kf-secret")
 	if fresh == kf {
