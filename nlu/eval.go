@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 )
 
@@ -44,6 +45,20 @@ func ReadExamples(r io.Reader) ([]Example, error) {
 		return nil, fmt.Errorf("read examples: %w", err)
 	}
 	return out, nil
+}
+
+// ReadExamplesFile reads the JSONL file of labeled examples at path.
+func ReadExamplesFile(path string) ([]Example, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	exs, err := ReadExamples(f)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return exs, nil
 }
 
 // Score is how well an extractor did on a labeled set; fractions are 0..1.

@@ -43,14 +43,9 @@ func nluEval(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(fs.Arg(0))
+	examples, err := nlu.ReadExamplesFile(fs.Arg(0))
 	if err != nil {
 		return err
-	}
-	defer f.Close()
-	examples, err := nlu.ReadExamples(f)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", fs.Arg(0), err)
 	}
 	score, err := nlu.Evaluate(ctx, target.ext, examples)
 	if err != nil {

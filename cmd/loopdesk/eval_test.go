@@ -112,12 +112,7 @@ func writeConfig(t *testing.T, src string) string {
 // devGoldServer answers every request with the gold label of the dev
 // message it carries, as a tool call.
 func devGoldServer(t *testing.T) *llmtest.Server {
-	f, err := os.Open(devSet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	examples, err := nlu.ReadExamples(f)
+	examples, err := nlu.ReadExamplesFile(devSet)
 	if err != nil {
 		t.Fatal(err)
 	}

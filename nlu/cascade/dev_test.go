@@ -2,7 +2,6 @@ package cascade_test
 
 import (
 	"context"
-	"os"
 	"testing"
 
 	"github.com/loopdesk/loopdesk/nlu"
@@ -22,12 +21,7 @@ func TestDevCascade(t *testing.T) {
 }
 
 func testCascadeOn(t *testing.T, path string) {
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	examples, err := nlu.ReadExamples(f)
+	examples, err := nlu.ReadExamplesFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}

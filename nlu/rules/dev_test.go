@@ -31,14 +31,9 @@ func extractorFrom(t testing.TB, fsys fs.FS) *rules.Extractor {
 
 func readExamples(t testing.TB, path string) []nlu.Example {
 	t.Helper()
-	f, err := os.Open(path)
+	exs, err := nlu.ReadExamplesFile(path)
 	if err != nil {
 		t.Fatal(err)
-	}
-	defer f.Close()
-	exs, err := nlu.ReadExamples(f)
-	if err != nil {
-		t.Fatalf("%s: %v", path, err)
 	}
 	return exs
 }
