@@ -3,7 +3,6 @@ package ticketcore
 import (
 	"context"
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
@@ -160,15 +159,5 @@ func pruneOnce(tx Tx, now time.Time) error {
 }
 
 // expiryText is t as 16 hex digits of Unix nanoseconds, so that text order
-// is time order. Times outside what UnixNano covers are clamped to it.
-func expiryText(t time.Time) string {
-	var n int64
-	switch {
-	case t.Before(time.Unix(0, 0)):
-	case t.After(time.Unix(0, math.MaxInt64)):
-		n = math.MaxInt64
-	default:
-		n = t.UnixNano()
-	}
-	return fmt.Sprintf("%016x", n)
-}
+// is time order (SortableNanos).
+func expiryText(t time.Time) string { return fmt.Sprintf("%016x", SortableNanos(t)) }

@@ -3,6 +3,7 @@ package ticketcore
 import (
 	"context"
 	"errors"
+	"math"
 	"time"
 )
 
@@ -221,4 +222,17 @@ type Stats struct {
 	Inbox  int
 	Outbox int
 	Timers int
+}
+
+// SortableNanos is t in Unix nanoseconds for keys that sort by time:
+// times before the epoch (the zero time among them) count as the epoch,
+// times past 2262 as the last instant UnixNano can say.
+func SortableNanos(t time.Time) int64 {
+	switch {
+	case t.Before(time.Unix(0, 0)):
+		return 0
+	case t.After(time.Unix(0, math.MaxInt64)):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/base32"
 	"encoding/binary"
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -126,19 +125,9 @@ func entryKey(ticketSeq uint64, entrySeq int) []byte {
 	return binary.BigEndian.AppendUint32(u64(ticketSeq), uint32(entrySeq))
 }
 
-// dueKey orders queue items by due time, then by id. Times before the epoch
-// (the zero time among them) sort as the epoch, times past 2262 as the last
-// representable instant: UnixNano is undefined outside that range.
+// dueKey orders queue items by due time (ticketcore.SortableNanos), then by id.
 func dueKey(due time.Time, id []byte) []byte {
-	var n int64
-	switch {
-	case due.Before(time.Unix(0, 0)):
-	case due.After(time.Unix(0, math.MaxInt64)):
-		n = math.MaxInt64
-	default:
-		n = due.UnixNano()
-	}
-	return append(u64(uint64(n)), id...)
+	return append(u64(uint64(ticketcore.SortableNanos(due))), id...)
 }
 
 func dueOf(key []byte) time.Time { return time.Unix(0, int64(readU64(key[:8]))) }
