@@ -67,11 +67,12 @@ const (
 // far (the first one opens the ticket), what was read from them, and the
 // fields still missing.
 type asking struct {
-	Messages []string       `json:"messages"`
-	Reading  nlu.Extraction `json:"reading"`
-	Missing  []string       `json:"missing"`
-	Asked    []string       `json:"asked"` // the questions, for the timeline
-	Since    time.Time      `json:"since"`
+	// Turns are the customer's messages (the first one opens the ticket)
+	// and the bot's questions, in the order they came.
+	Turns   []askTurn      `json:"turns"`
+	Reading nlu.Extraction `json:"reading"`
+	Missing []string       `json:"missing"`
+	Since   time.Time      `json:"since"`
 	// Due is when the bot asks (while Pending) or stops waiting: a timer
 	// claimed before the customer's last message moved it finds it later
 	// than now.
@@ -86,6 +87,23 @@ type asking struct {
 	Thread  string            `json:"thread"`
 	To      channels.Party    `json:"to"`
 	Meta    map[string]string `json:"meta,omitempty"`
+}
+
+// askTurn is a customer's message (its id) or the bot's question.
+type askTurn struct {
+	Message  string `json:"m,omitempty"`
+	Question string `json:"q,omitempty"`
+}
+
+// asks is how many questions the bot sent.
+func (a asking) asks() int {
+	n := 0
+	for _, t := range a.Turns {
+		if t.Question != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // askingKey names a conversation's asking: hashed, since a channel's
@@ -112,11 +130,11 @@ func (s *Service) askTx(tx Tx, m *Message, ex nlu.Extraction, f *filing) (bool, 
 		if len(need) == 0 || person {
 			return false, nil
 		}
-		a = asking{Messages: []string{m.ID}, Reading: ex, Missing: need, Since: now,
+		a = asking{Turns: []askTurn{{Message: m.ID}}, Reading: ex, Missing: need, Since: now,
 			Channel: m.Channel, Thread: m.Thread, To: m.From, Meta: m.Meta}
 		return true, s.askSoon(tx, key, &a, now)
 	}
-	a.Messages, a.To, a.Meta = append(a.Messages, m.ID), m.From, m.Meta
+	a.Turns, a.To, a.Meta = append(a.Turns, askTurn{Message: m.ID}), m.From, m.Meta
 	a.Reading = answered(a.Reading, ex)
 	a.Missing = slices.DeleteFunc(a.Missing, func(k string) bool { return a.Reading.Fields[k] != "" })
 	switch {
@@ -124,8 +142,8 @@ func (s *Service) askTx(tx Tx, m *Message, ex nlu.Extraction, f *filing) (bool, 
 		return true, s.openAsked(tx, key, a, "", m, f)
 	case person:
 		return true, s.openAsked(tx, key, a, "the customer asked for a person", m, f)
-	case len(a.Asked) >= s.desk.cfg.Asking.MaxAsks:
-		return true, s.openAsked(tx, key, a, fmt.Sprintf("asked %d times", len(a.Asked)), m, f)
+	case a.asks() >= s.desk.cfg.Asking.MaxAsks:
+		return true, s.openAsked(tx, key, a, fmt.Sprintf("asked %d times", a.asks()), m, f)
 	case a.Pending: // still typing: the question waits for the pause
 		return true, s.askSoon(tx, key, &a, now)
 	}
@@ -225,7 +243,7 @@ func (s *Service) askAgain(tx Tx, key string, a *asking, now time.Time) error {
 	if err := tx.EnqueueOutbox(OutboxItem{MessageID: out.ID, Due: now}); err != nil {
 		return err
 	}
-	a.Asked = append(a.Asked, text)
+	a.Turns = append(a.Turns, askTurn{Question: text})
 	a.Pending, a.Due = false, now.Add(s.desk.cfg.Asking.Timeout)
 	return s.keepAsking(tx, key, *a)
 }
@@ -270,15 +288,23 @@ func (s *Service) endAskingTx(tx Tx, ticketID, channel, thread string) error {
 	if waiting, err := getJSONMeta(tx, metaAsking+key, &a); err != nil || !waiting {
 		return err
 	}
-	msgs, err := askedMessages(tx, a, nil)
+	turns, err := resolveTurns(tx, a, nil)
 	if err != nil {
 		return err
 	}
 	if err := forgetAsking(tx, key); err != nil {
 		return err
 	}
-	for _, m := range msgs {
-		if err := s.appendMessage(tx, ticketID, m); err != nil {
+	return s.appendTurns(tx, ticketID, turns)
+}
+
+// appendTurns adds the customer's messages of turns to a ticket.
+func (s *Service) appendTurns(tx Tx, ticketID string, turns []openTurn) error {
+	for _, t := range turns {
+		if t.msg == nil {
+			continue
+		}
+		if err := s.appendMessage(tx, ticketID, t.msg); err != nil {
 			return err
 		}
 	}
@@ -290,49 +316,55 @@ func (s *Service) endAskingTx(tx Tx, ticketID, channel, thread string) error {
 // message being filed) and what the bot asked; why says why it opens with
 // fields still missing.
 func (s *Service) openAsked(tx Tx, key string, a asking, why string, current *Message, f *filing) error {
-	msgs, err := askedMessages(tx, a, current)
+	turns, err := resolveTurns(tx, a, current)
 	if err != nil {
 		return err
 	}
 	if err := forgetAsking(tx, key); err != nil {
 		return err
 	}
-	active, err := tx.ActiveTicket(msgs[0].Channel, msgs[0].Thread)
+	active, err := tx.ActiveTicket(a.Channel, a.Thread)
 	if err != nil {
 		return err
 	}
 	if active != "" { // the thread got a ticket meanwhile: the messages join it
-		for _, m := range msgs {
-			if err := s.appendMessage(tx, active, m); err != nil {
-				return err
-			}
-		}
-		return nil
+		return s.appendTurns(tx, active, turns)
 	}
-	sq, err := s.sequelOf(tx, *msgs[0], s.cfg.Now())
+	first := turns[0].msg
+	sq, err := s.sequelOf(tx, *first, s.cfg.Now())
 	if err != nil {
 		return err
 	}
 	sq.reopen = false // the conversation was the bot's since: a new ticket
-	return s.openTicket(tx, msgs[0], a.Reading, sq, f, opening{later: msgs[1:], asked: a.Asked, missing: a.Missing, why: why})
+	return s.openTicket(tx, first, a.Reading, sq, f, opening{turns: turns[1:], missing: a.Missing, why: why})
 }
 
-// askedMessages are the customer's messages an asking holds, oldest
-// first; current, when given, stands for the one being filed.
-func askedMessages(tx ReadTx, a asking, current *Message) ([]*Message, error) {
-	msgs := make([]*Message, 0, len(a.Messages))
-	for _, id := range a.Messages {
-		if current != nil && id == current.ID {
-			msgs = append(msgs, current)
-			continue
+// openTurn is a turn with its message read: the customer's (msg) or the
+// bot's question.
+type openTurn struct {
+	msg      *Message
+	question string
+}
+
+// resolveTurns reads the messages of a's turns; current, when given,
+// stands for the one being filed. The first turn is the first message.
+func resolveTurns(tx ReadTx, a asking, current *Message) ([]openTurn, error) {
+	out := make([]openTurn, 0, len(a.Turns))
+	for _, t := range a.Turns {
+		switch {
+		case t.Question != "":
+			out = append(out, openTurn{question: t.Question})
+		case current != nil && t.Message == current.ID:
+			out = append(out, openTurn{msg: current})
+		default:
+			m, err := tx.Message(t.Message)
+			if err != nil {
+				return nil, fmt.Errorf("a message of the conversation the bot asked on: %w", err)
+			}
+			out = append(out, openTurn{msg: &m})
 		}
-		m, err := tx.Message(id)
-		if err != nil {
-			return nil, fmt.Errorf("a message of the conversation the bot asked on: %w", err)
-		}
-		msgs = append(msgs, &m)
 	}
-	return msgs, nil
+	return out, nil
 }
 
 func forgetAsking(tx Tx, key string) error {
@@ -356,17 +388,19 @@ func contactOf(tx ReadTx, m Message) (Contact, error) {
 	return c, err
 }
 
+// askLabels are the fields' names in a question, Chinese and English.
+var askLabels = map[string][2]string{
+	nlu.FieldOrderID: {"订单号", "order number"}, nlu.FieldPhone: {"手机号", "phone number"},
+	nlu.FieldEmail: {"邮箱", "email address"}, nlu.FieldDeviceSN: {"设备序列号", "device serial number"},
+	nlu.FieldTrackingNo: {"快递单号", "tracking number"}, nlu.FieldAmount: {"金额", "amount"},
+}
+
 // fieldLabels names fields as a question to the customer does.
 func fieldLabels(keys []string, lang string) []string {
-	labels := map[string][2]string{
-		nlu.FieldOrderID: {"订单号", "order number"}, nlu.FieldPhone: {"手机号", "phone number"},
-		nlu.FieldEmail: {"邮箱", "email address"}, nlu.FieldDeviceSN: {"设备序列号", "device serial number"},
-		nlu.FieldTrackingNo: {"快递单号", "tracking number"}, nlu.FieldAmount: {"金额", "amount"},
-	}
 	out := make([]string, len(keys))
 	for i, k := range keys {
 		out[i] = k
-		if l, ok := labels[k]; ok {
+		if l, ok := askLabels[k]; ok {
 			out[i] = l[0]
 			if lang == nlu.LangEN {
 				out[i] = l[1]

@@ -215,4 +215,23 @@ func TestAskingWaitsForAPause(t *testing.T) {
 		t.Errorf("questions %q; ticket waiting %d, fields %v", q, tk.Waiting, tk.Fields)
 	}
 	d.asked("e4", "u2", "refund: 退款", 1) // one who pauses is asked
+
+	// Two messages, then the pause and the question, then the answer: the
+	// timeline tells it in that order.
+	d.sendFiled("e5", "u3", "refund: 退款")
+	d.clock.Advance(grace / 2)
+	d.asked("e6", "u3", "other: 嗯", 1)
+	d.sendFrom("e7", "u3", "", "other: order 2026040312345678")
+	tk = d.settled("T-000002")
+	head := func(s string) string { r := []rune(s); return string(r[:min(len(r), 8)]) }
+	var turns []string
+	for _, e := range tk.Timeline {
+		if e.Type == ticketcore.EntryMessage || e.Event == "asked" {
+			turns = append(turns, e.By+":"+head(e.Text))
+		}
+	}
+	want := []string{"customer:refund: ", "customer:other: 嗯", "bot:" + head(questions(d.ch, "u3")[0]), "customer:other: o"}
+	if tk.Thread != "u3" || !slices.Equal(turns, want) {
+		t.Errorf("the timeline of %s: %q, want %q", tk.Thread, turns, want)
+	}
 }

@@ -414,10 +414,20 @@ func ticketContact(tx ReadTx, t Ticket) (Contact, error) {
 // opening is what else a ticket opens with when the bot asked the
 // customer for fields first (slot filling).
 type opening struct {
-	later   []*Message // the customer's answers, after the first message
-	asked   []string   // the bot's questions
+	turns   []openTurn // after the first message: the bot's questions and the customer's answers, in order
 	missing []string   // the fields still missing
 	why     string     // why it opens with fields missing
+}
+
+// messages are the customer's messages of o's turns.
+func (o opening) messages() []*Message {
+	var out []*Message
+	for _, t := range o.turns {
+		if t.msg != nil {
+			out = append(out, t.msg)
+		}
+	}
+	return out
 }
 
 // openTicket creates a ticket for m from its extraction — contact,
@@ -428,7 +438,7 @@ func (s *Service) openTicket(tx Tx, m *Message, ex nlu.Extraction, sq sequel, f 
 	now := s.cfg.Now()
 	t := Ticket{Status: StatusNew, Priority: ex.Priority, Intent: ex.Intent,
 		Fields: maps.Clone(ex.Fields), Channel: m.Channel, Thread: m.Thread, Requester: m.From,
-		Tags: []string{}, Subject: subjectOf(m.Text), Lang: ex.Lang, Waiting: 1 + len(o.later), CreatedAt: now, UpdatedAt: now,
+		Tags: []string{}, Subject: subjectOf(m.Text), Lang: ex.Lang, Waiting: 1 + len(o.messages()), CreatedAt: now, UpdatedAt: now,
 		FollowUpOf: sq.prev.ID, Reading: readingOf(ex), Missing: o.missing}
 	var fx effects
 	if s.desk != nil {
@@ -465,7 +475,7 @@ func (s *Service) openTicket(tx Tx, m *Message, ex nlu.Extraction, sq sequel, f 
 	if err := s.syncTimers(tx, t, nil); err != nil {
 		return err
 	}
-	for _, msg := range append([]*Message{m}, o.later...) {
+	for _, msg := range append([]*Message{m}, o.messages()...) {
 		msg.TicketID = t.ID
 		if err := tx.UpdateMessage(*msg); err != nil {
 			return err
@@ -488,14 +498,12 @@ func (s *Service) openTicket(tx Tx, m *Message, ex nlu.Extraction, sq sequel, f 
 // what is still missing.
 func (o opening) entries(now time.Time) []Entry {
 	var out []Entry
-	for i, q := range o.asked {
-		out = append(out, Entry{Type: EntryEvent, Event: eventAsked, At: now, By: ByBot, Text: q})
-		if i < len(o.later) {
-			out = append(append(out, messageEntry(*o.later[i], now)), skippedNotes(*o.later[i], now)...)
+	for _, t := range o.turns {
+		if t.msg == nil {
+			out = append(out, Entry{Type: EntryEvent, Event: eventAsked, At: now, By: ByBot, Text: t.question})
+			continue
 		}
-	}
-	for _, m := range o.later[min(len(o.asked), len(o.later)):] {
-		out = append(append(out, messageEntry(*m, now)), skippedNotes(*m, now)...)
+		out = append(append(out, messageEntry(*t.msg, now)), skippedNotes(*t.msg, now)...)
 	}
 	if len(o.missing) > 0 {
 		out = append(out, Entry{Type: EntryEvent, Event: eventAsked, At: now, By: ByBot, Field: "missing_fields",
