@@ -159,13 +159,12 @@ func (c *Channel) cardOf(ctx context.Context, no notify.Notice, channel string) 
 	} else if raw != nil {
 		return at, json.Unmarshal(raw, &at)
 	}
-	if err := c.pace.wait(ctx, channel); err != nil {
-		return card{}, err
-	}
-	_, ts, err := c.api.PostMessageContext(ctx, channel, slack.MsgOptionText(no.TicketID+" "+no.Subject, true),
-		slack.MsgOptionBlocks(cardBlocks(c.summaryOf(ctx, no))...))
+	// Keyed by the ticket: a notice retried after a post whose answer was
+	// lost finds the card it posted.
+	ts, err := c.post(ctx, channel, "", "card/"+no.TicketID, no.Attempt,
+		slack.MsgOptionText(no.TicketID+" "+no.Subject, true), slack.MsgOptionBlocks(cardBlocks(c.summaryOf(ctx, no))...))
 	if err != nil {
-		return card{}, classify(err)
+		return card{}, err
 	}
 	at = card{Channel: channel, TS: ts}
 	if err := c.saveCard(ctx, no.TicketID, at); err != nil {

@@ -19,36 +19,43 @@ import (
 const metadataType = "loopdesk_outbound"
 
 // Send posts a reply into the customer's conversation: the direct message,
-// or the thread in a customer channel. At most one message a second goes to
-// one Slack channel (Slack's posting limit); Retry-After is honoured; a
-// retried delivery first looks for itself in the conversation.
+// or the thread in a customer channel (post).
 func (c *Channel) Send(ctx context.Context, out channels.Outbound) error {
 	channel, threadTS, _ := strings.Cut(out.Thread, ":")
 	if channel == "" {
 		return channels.Permanent(fmt.Errorf("slack: no channel in thread %q", out.Thread))
 	}
-	if out.Attempt > 1 {
-		if posted, err := c.posted(ctx, channel, threadTS, out.ID); err != nil || posted {
-			return classify(err)
+	// Escaped: what a customer or an agent wrote elsewhere is shown as
+	// written, and "<!channel>" in it pings nobody.
+	_, err := c.post(ctx, channel, threadTS, out.ID, out.Attempt, slack.MsgOptionText(out.Text, true))
+	return err
+}
+
+// post posts a message with id in its metadata into channel (in the
+// thread threadTS, if any) and returns its ts. At most one message a
+// second goes to one Slack channel (Slack's posting limit); Retry-After is
+// honoured; a retry (attempt > 1) first looks for the message in the
+// conversation, so a post whose answer was lost is not made twice.
+func (c *Channel) post(ctx context.Context, channel, threadTS, id string, attempt int, opts ...slack.MsgOption) (string, error) {
+	if attempt > 1 {
+		if ts, err := c.posted(ctx, channel, threadTS, id); err != nil || ts != "" {
+			return ts, classify(err)
 		}
 	}
 	if err := c.pace.wait(ctx, channel); err != nil {
-		return err
+		return "", err
 	}
-	// Escaped: what a customer or an agent wrote elsewhere is shown as
-	// written, and "<!channel>" in it pings nobody.
-	opts := []slack.MsgOption{slack.MsgOptionText(out.Text, true),
-		slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataType, EventPayload: map[string]any{"id": out.ID}})}
+	opts = append(opts, slack.MsgOptionMetadata(slack.SlackMetadata{EventType: metadataType, EventPayload: map[string]any{"id": id}}))
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
-	_, _, err := c.api.PostMessageContext(ctx, channel, opts...)
-	return classify(err)
+	_, ts, err := c.api.PostMessageContext(ctx, channel, opts...)
+	return ts, classify(err)
 }
 
-// posted reports whether a message with outbox id id is in the
-// conversation already.
-func (c *Channel) posted(ctx context.Context, channel, threadTS, id string) (bool, error) {
+// posted returns the ts of the message with id in the conversation, or
+// "" when there is none.
+func (c *Channel) posted(ctx context.Context, channel, threadTS, id string) (string, error) {
 	var msgs []slack.Message
 	var err error
 	if threadTS != "" {
@@ -63,14 +70,14 @@ func (c *Channel) posted(ctx context.Context, channel, threadTS, id string) (boo
 		}
 	}
 	if err != nil {
-		return false, err
+		return "", err
 	}
 	for _, m := range msgs {
 		if m.Metadata.EventType == metadataType && m.Metadata.EventPayload["id"] == id {
-			return true, nil
+			return m.Timestamp, nil
 		}
 	}
-	return false, nil
+	return "", nil
 }
 
 // permanentErrors are Web API errors a retry will not mend.

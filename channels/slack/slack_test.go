@@ -20,6 +20,7 @@ import (
 
 	"github.com/loopdesk/loopdesk/channels"
 	"github.com/loopdesk/loopdesk/channels/channeltest"
+	"github.com/loopdesk/loopdesk/notify"
 )
 
 const testSecret = "test-signing-secret"
@@ -32,6 +33,7 @@ type webAPI struct {
 	updates   []string            // ts of messages chat.update changed
 	userInfos int                 // users.info calls
 	limitOnce bool                // the next chat.postMessage answers 429
+	loseOnce  string              // the post with this metadata id is made, but its answer is a 500
 }
 
 func (a *webAPI) updated(ts string) bool {
@@ -66,6 +68,11 @@ func (a *webAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		id, _ := md.EventPayload["id"].(string)
 		a.posted = append(a.posted, map[string]string{"channel": r.Form.Get("channel"), "text": r.Form.Get("text"),
 			"thread_ts": r.Form.Get("thread_ts"), "id": id, "ts": ts})
+		if id != "" && id == a.loseOnce {
+			a.loseOnce = ""
+			w.WriteHeader(http.StatusInternalServerError)
+			return
+		}
 		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":%q}`, r.Form.Get("channel"), ts)
 	case "/api/users.info":
 		a.userInfos++
@@ -295,5 +302,80 @@ func TestPacing(t *testing.T) {
 	ch.pace.mu.Unlock()
 	if span := next.Sub(time.Unix(1764151200, 0)); span < 200*pace {
 		t.Errorf("200 turns took %v of the channel's time, want at least %v", span, 200*pace)
+	}
+}
+
+// Acceptance 4 on ticket cards: 200 new tickets for one group at once
+// post 200 cards and 200 thread lines into its channel, a pace apart, none
+// lost and none twice — also the card whose post Slack made but whose
+// answer was lost, and the ones Slack asked to wait (429).
+func TestTicketsPaced(t *testing.T) {
+	clk := channeltest.NewClock(time.Unix(1764151200, 0))
+	ch, _, api := newTestChannel(t, clk.Now)
+	ch.cfg.Groups = map[string]string{"after_sales": "C_AFTER"}
+	var mu sync.Mutex
+	ch.pace.sleep = func(_ context.Context, d time.Duration) bool { return true }
+	ch.pace.now = func() time.Time { mu.Lock(); defer mu.Unlock(); return clk.Now() }
+	api.mu.Lock()
+	api.loseOnce, api.limitOnce = "card/T-000077", true
+	api.mu.Unlock()
+	pending := make(chan int, 200)
+	for i := 1; i <= 200; i++ {
+		pending <- i
+	}
+	close(pending)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for i := range pending {
+				n := notify.Notice{ID: fmt.Sprintf("msg-%d", i), Kind: notify.KindNewTicket, TicketID: fmt.Sprintf("T-%06d", i),
+					Subject: "退款", Text: "新工单", Priority: "normal", Group: "after_sales", Attempt: 1, CreatedAt: clk.Now()}
+				for {
+					err := ch.Notifier().Notify(context.Background(), n)
+					if err == nil {
+						break
+					}
+					if d, ok := channels.RetryDelay(err); ok {
+						mu.Lock()
+						clk.Add(d)
+						mu.Unlock()
+					}
+					n.Attempt++ // the outbox tries again
+				}
+			}
+		})
+	}
+	wg.Wait()
+	cards, lines := map[string]int{}, map[string]int{}
+	for _, p := range api.posts() {
+		if p["thread_ts"] == "" {
+			cards[p["id"]]++
+		} else {
+			lines[p["id"]]++
+		}
+	}
+	if len(cards) != 200 || len(lines) != 200 {
+		t.Errorf("%d cards and %d lines, want 200 each", len(cards), len(lines))
+	}
+	api.mu.Lock()
+	if api.loseOnce != "" || api.limitOnce {
+		t.Error("the lost answer or the 429 never happened; the test proves less than it says")
+	}
+	api.mu.Unlock()
+	for id, n := range cards {
+		if n != 1 {
+			t.Errorf("%s posted %d times", id, n)
+		}
+	}
+	for id, n := range lines {
+		if n != 1 {
+			t.Errorf("line %s posted %d times", id, n)
+		}
+	}
+	ch.pace.mu.Lock()
+	next := ch.pace.next["C_AFTER"]
+	ch.pace.mu.Unlock()
+	if span := next.Sub(time.Unix(1764151200, 0)); span < 400*pace {
+		t.Errorf("400 posts took %v of the channel's time, want at least %v", span, 400*pace)
 	}
 }
