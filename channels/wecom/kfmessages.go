@@ -87,6 +87,9 @@ func (c *Channel) customerMessage(ctx context.Context, m kfMessage) (channels.Me
 	return msg, nil
 }
 
+// mediaLabels are the texts media messages show on the ticket.
+var mediaLabels = map[string]string{"image": "[图片]", "voice": "[语音]", "video": "[视频]", "file": "[文件]"}
+
 // describe returns the text a message shows on the ticket and the
 // media to fetch, for every msgtype a customer can send.
 func describe(msgType string, raw json.RawMessage) (text, mediaID string, err error) {
@@ -95,22 +98,16 @@ func describe(msgType string, raw json.RawMessage) (text, mediaID string, err er
 		var v syncmsg.Text
 		err = json.Unmarshal(raw, &v)
 		return v.Text.Content, "", err
-	case "image":
-		var v syncmsg.Image
-		err = json.Unmarshal(raw, &v)
-		return "[图片]", v.Image.MediaID, err
-	case "voice":
-		var v syncmsg.Voice
-		err = json.Unmarshal(raw, &v)
-		return "[语音]", v.Voice.MediaID, err
-	case "video":
-		var v syncmsg.Video
-		err = json.Unmarshal(raw, &v)
-		return "[视频]", v.Video.MediaID, err
-	case "file":
-		var v syncmsg.File
-		err = json.Unmarshal(raw, &v)
-		return "[文件]", v.File.MediaID, err
+	case "image", "voice", "video", "file":
+		// {"msgtype": "image", "image": {"media_id": …}}: the same for each.
+		var v map[string]json.RawMessage
+		var media struct {
+			MediaID string `json:"media_id"`
+		}
+		if err = json.Unmarshal(raw, &v); err == nil {
+			err = json.Unmarshal(v[msgType], &media)
+		}
+		return mediaLabels[msgType], media.MediaID, err
 	case "location":
 		var v syncmsg.Location
 		err = json.Unmarshal(raw, &v)
