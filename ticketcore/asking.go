@@ -72,7 +72,6 @@ type asking struct {
 	Turns   []askTurn      `json:"turns"`
 	Reading nlu.Extraction `json:"reading"`
 	Missing []string       `json:"missing"`
-	Since   time.Time      `json:"since"`
 	// Due is when the bot asks (while Pending) or stops waiting: a timer
 	// claimed before the customer's last message moved it finds it later
 	// than now.
@@ -130,7 +129,7 @@ func (s *Service) askTx(tx Tx, m *Message, ex nlu.Extraction, f *filing) (bool, 
 		if len(need) == 0 || person {
 			return false, nil
 		}
-		a = asking{Turns: []askTurn{{Message: m.ID}}, Reading: ex, Missing: need, Since: now,
+		a = asking{Turns: []askTurn{{Message: m.ID}}, Reading: ex, Missing: need,
 			Channel: m.Channel, Thread: m.Thread, To: m.From, Meta: m.Meta}
 		return true, s.askSoon(tx, key, &a, now)
 	}
