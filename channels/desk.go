@@ -66,9 +66,10 @@ type Act struct {
 }
 
 // TicketWatcher is a channel that shows tickets (Slack's ticket cards): the
-// core tells it that a ticket's status, assignee, priority or group changed,
-// after the change is committed. Best effort: a call missed (a crash, a
-// full queue) is made up by the ticket's next change.
+// core tells it that a ticket changed — its status, assignee, priority,
+// group, or anything else — after the change is committed, whoever made it.
+// Best effort: a call missed (a crash, a full queue) is made up by the
+// ticket's next change.
 type TicketWatcher interface {
 	TicketChanged(ctx context.Context, ticketID string)
 }

@@ -75,7 +75,6 @@ func (s *Service) Change(ctx context.Context, id, by string, p Patch) (Ticket, e
 		return Ticket{}, fmt.Errorf("change ticket %s: %w", id, err)
 	}
 	wake(s.outboxWake)
-	s.changed(t.ID)
 	return t, nil
 }
 

@@ -177,7 +177,6 @@ func (d chatDesk) Merge(ctx context.Context, a channels.Act, into string) (chann
 	if parent.ID == "" { // a repeated act: into as it is now
 		return d.Ticket(ctx, into)
 	}
-	d.s.changed(parent.ID)
 	return d.summary(parent), nil
 }
 
@@ -247,10 +246,8 @@ func (d chatDesk) act(ctx context.Context, a channels.Act, fn func(Tx, *Ticket) 
 		return channels.TicketSummary{}, err
 	}
 	var t Ticket
-	fresh := false
 	err := d.s.store.Update(ctx, func(tx Tx) error {
 		var err error
-		fresh = false // a retried transaction starts over
 		if t, err = tx.Ticket(a.Ticket); err != nil {
 			return err
 		}
@@ -260,16 +257,12 @@ func (d chatDesk) act(ctx context.Context, a channels.Act, fn func(Tx, *Ticket) 
 				return err
 			}
 		}
-		fresh = true
 		return fn(viaTx{tx, a}, &t)
 	})
 	if err != nil {
 		return channels.TicketSummary{}, d.failed(a.Ticket, fmt.Errorf("ticket %s: %w", a.Ticket, err))
 	}
 	wake(d.s.outboxWake)
-	if fresh {
-		d.s.changed(t.ID)
-	}
 	return d.summary(t), nil
 }
 

@@ -295,3 +295,11 @@ func TestChatDeskActKeys(t *testing.T) {
 		t.Errorf("a repeated solve: %+v, %v; want the solved ticket and no error", sum, err)
 	}
 }
+
+// Channels that show tickets hear of every committed change, whoever made
+// it: a ticket the inbox opened, and one an SLA timer escalated alike.
+func TestWatchersSeeEveryChange(t *testing.T) {
+	h := newHarness(t, fakeExtractor{}, &fakeChannel{}, nil)
+	h.send("m1", "u1", "我要退款")
+	h.eventually("the new ticket reaches the watchers", func() bool { return h.ch.watched("T-000001") })
+}

@@ -38,8 +38,6 @@ func (s *Service) Merge(ctx context.Context, id, into, by string) (Ticket, error
 	if err != nil {
 		return Ticket{}, fmt.Errorf("merge %s into %s: %w", id, into, err)
 	}
-	s.changed(id)
-	s.changed(into)
 	return parent, nil
 }
 
@@ -119,8 +117,6 @@ func (s *Service) Unmerge(ctx context.Context, id, by string) (Ticket, error) {
 	if err != nil {
 		return Ticket{}, fmt.Errorf("unmerge %s: %w", id, err)
 	}
-	s.changed(id)
-	s.changed(parent.ID)
 	return child, nil
 }
 

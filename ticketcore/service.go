@@ -170,7 +170,7 @@ func New(cfg Config, store Store, extractor nlu.Extractor) (*Service, error) {
 	if err := cfg.checkDesk(); err != nil {
 		return nil, err
 	}
-	s := &Service{cfg: cfg, store: store, extractor: extractor, desk: cfg.Desk,
+	s := &Service{cfg: cfg, extractor: extractor, desk: cfg.Desk,
 		log:        cfg.Logger.With("component", "ticketcore"),
 		channels:   map[string]channels.Channel{},
 		inboxWake:  make(chan struct{}, 1),
@@ -178,6 +178,7 @@ func New(cfg Config, store Store, extractor nlu.Extractor) (*Service, error) {
 		changes:    make(chan string, watchQueue),
 		summaries:  make(chan string, summaryQueue),
 	}
+	s.store = watchedStore{store, s}
 	if cfg.Desk != nil {
 		if missing := cfg.Desk.missingNotifiers(cfg.Notifiers); len(missing) > 0 {
 			s.log.Warn("the desk names notifiers that are not configured; notices through them are not sent",

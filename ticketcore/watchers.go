@@ -2,6 +2,7 @@ package ticketcore
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/loopdesk/loopdesk/channels"
@@ -12,8 +13,59 @@ import (
 // is best effort).
 const watchQueue = 1024
 
+// watchBatch is the most changes taken together.
+const watchBatch = 256
+
 // watchTimeout bounds one watcher's call.
 const watchTimeout = 10 * time.Second
+
+// watchedStore is the Service's store: every Update that wrote tickets
+// tells the watchers of them once it committed, whatever wrote them (an
+// agent, routing, a timer, the customer's message), so no operation has
+// to remember to.
+type watchedStore struct {
+	Store
+	s *Service
+}
+
+func (w watchedStore) Update(ctx context.Context, fn func(Tx) error) error {
+	var touched []string
+	err := w.Store.Update(ctx, func(tx Tx) error {
+		touched = touched[:0] // fn may run again
+		return fn(touchTx{tx, &touched})
+	})
+	if err == nil {
+		for _, id := range touched {
+			w.s.changed(id)
+		}
+	}
+	return err
+}
+
+// touchTx notes the tickets a transaction writes.
+type touchTx struct {
+	Tx
+	touched *[]string
+}
+
+func (tx touchTx) CreateTicket(t *Ticket) error {
+	if err := tx.Tx.CreateTicket(t); err != nil {
+		return err
+	}
+	tx.note(t.ID)
+	return nil
+}
+
+func (tx touchTx) UpdateTicket(t Ticket) error {
+	tx.note(t.ID)
+	return tx.Tx.UpdateTicket(t)
+}
+
+func (tx touchTx) note(id string) {
+	if !slices.Contains(*tx.touched, id) {
+		*tx.touched = append(*tx.touched, id)
+	}
+}
 
 // changed tells the attached channels that show tickets (channels.
 // TicketWatcher) that a committed change touched the ticket. It never
@@ -26,15 +78,24 @@ func (s *Service) changed(ticketID string) {
 	}
 }
 
-// runWatchers hands changed tickets to the watching channels, one at a
-// time, until ctx is done.
+// runWatchers hands changed tickets to the watching channels until ctx is
+// done: the changes waiting are taken together, each ticket once.
 func (s *Service) runWatchers(ctx context.Context) {
+	batch := make([]string, 0, watchBatch)
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case id := <-s.changes:
-			for _, w := range s.watchers() {
+			batch = drain(s.changes, append(batch[:0], id))
+		}
+		watchers := s.watchers()
+		if len(watchers) == 0 {
+			continue
+		}
+		slices.Sort(batch)
+		for _, id := range slices.Compact(batch) {
+			for _, w := range watchers {
 				wctx, cancel := context.WithTimeout(ctx, watchTimeout)
 				w.TicketChanged(wctx, id)
 				cancel()
