@@ -297,7 +297,7 @@ func TestChatDeskActKeys(t *testing.T) {
 }
 
 // Channels that show tickets hear of every committed change, whoever made
-// it: a ticket the inbox opened, and one an SLA timer escalated alike.
+// it: here a ticket the inbox opened, which no agent operation touched.
 func TestWatchersSeeEveryChange(t *testing.T) {
 	h := newHarness(t, fakeExtractor{}, &fakeChannel{}, nil)
 	h.send("m1", "u1", "我要退款")
